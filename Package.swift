@@ -1,0 +1,45 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "mailprep",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "mailprep", targets: ["mailprep"]),
+        .library(name: "MIME", targets: ["MIME"]),
+        .library(name: "MailPrepCore", targets: ["MailPrepCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // System libraries: each is imported by exactly one Swift file of the layer that owns it.
+        .systemLibrary(
+            name: "CArchive",
+            pkgConfig: "libarchive",
+            providers: [.apt(["libarchive-dev"]), .brew(["libarchive"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+        ),
+        // MIME knows nothing of providers or policies.
+        .target(name: "MIME"),
+        .target(
+            name: "MailPrepCore",
+            dependencies: ["MIME", "CArchive", "CZlib"]
+        ),
+        .executableTarget(
+            name: "mailprep",
+            dependencies: [
+                "MailPrepCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "MIMETests", dependencies: ["MIME"]),
+        .testTarget(name: "MailPrepCoreTests", dependencies: ["MailPrepCore", "MIME"]),
+        .testTarget(name: "CLITests", dependencies: ["MailPrepCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,4 @@
+#ifndef MAILPREP_CZLIB_SHIM_H
+#define MAILPREP_CZLIB_SHIM_H
+#include <zlib.h>
+#endif

@@ -1,0 +1,33 @@
+/// A half-open range of byte offsets into the message source.
+///
+/// Offsets count octets of the source as stored (a file or spooled stdin), not of the wire form.
+public struct ByteSpan: Sendable, Hashable, Codable {
+    /// Offset of the first octet.
+    public var start: Int64
+    /// Offset one past the last octet.
+    public var end: Int64
+
+    public init(start: Int64, end: Int64) {
+        self.start = start
+        self.end = max(start, end)
+    }
+
+    /// Octets in the source.
+    public var count: Int64 { end - start }
+}
+
+/// A position in the source together with how many bare line feeds (LF not preceded by CR) precede it.
+///
+/// The wire size of any span is its source length plus the bare line feeds inside it, because SMTP
+/// sends every line ending as CRLF.
+struct WirePosition: Sendable, Hashable {
+    var offset: Int64
+    var bareLineFeeds: Int64
+
+    static let zero = WirePosition(offset: 0, bareLineFeeds: 0)
+
+    /// Octets on the wire between `self` and `end` (CRLF line endings, no dot-stuffing).
+    func wireBytes(to end: WirePosition) -> Int64 {
+        (end.offset - offset) + (end.bareLineFeeds - bareLineFeeds)
+    }
+}

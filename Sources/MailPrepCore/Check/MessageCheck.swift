@@ -1,0 +1,71 @@
+import MIME
+
+/// Measures a parsed message and judges it against the limits a policy gives.
+public struct MessageCheck: Sendable {
+    public var policy: LimitPolicy
+    public var parserLimits: ParserLimits
+
+    public init(policy: LimitPolicy, parserLimits: ParserLimits = .default) {
+        self.policy = policy
+        self.parserLimits = parserLimits
+    }
+
+    /// Checks the file at `path` ("-" reads standard input).
+    public func check(path: String) -> CheckOutcome {
+        let message: Message
+        do {
+            message = path == "-"
+                ? try MessageReader.parse(descriptor: 0, name: "-", limits: parserLimits)
+                : try MessageReader.parse(path: path, limits: parserLimits)
+        } catch {
+            return .failed(Self.failure(for: error, file: path))
+        }
+        return check(message, file: path)
+    }
+
+    /// Judges an already parsed message.
+    public func check(_ message: Message, file: String) -> CheckOutcome {
+        if message.defects.contains(where: { $0.code == .emptyMessage }) {
+            return .failed(CheckFailure(file: file, kind: .emptyMessage))
+        }
+        if message.defects.contains(where: { $0.code == .notAMessage }) {
+            return .failed(CheckFailure(file: file, kind: .notAMessage))
+        }
+        let header = message.root.header
+        let sender = header["From"].flatMap { AddressList.parse($0.value).first }
+        var recipients: [Mailbox] = []
+        for name in ["To", "Cc", "Bcc"] {
+            for field in header.all(name) { recipients += AddressList.parse(field.value) }
+        }
+        let parts = message.entities.filter(\.isLeaf).map { entity in
+            PartReport(path: entity.path, contentType: entity.contentType.mimeType, filename: entity.filename,
+                       disposition: entity.disposition, transferEncoding: entity.transferEncoding.name,
+                       wireBytes: entity.bodyWireBytes, headerWireBytes: entity.parent == nil ? 0 : entity.headerWireBytes,
+                       decodedBytes: entity.decodedBytes)
+        }
+        let decoded = message.decodedBytes
+        let limits = policy.limits(sender: sender, recipients: recipients, wireBytes: message.wireBytes, decodedBytes: decoded)
+        var problems = message.defects.map {
+            Problem(severity: $0.severity, code: $0.code.rawValue, offset: $0.offset, path: $0.path, detail: $0.detail)
+        }
+        if policy.userLimitBytes == nil, policy.providerID == nil,
+           let domain = sender?.domain, let entry = policy.table.entry(forDomain: domain),
+           let most = entry.recipientsPerMessage, recipients.count > most.count {
+            problems.append(Problem(severity: .warning, code: "too-many-recipients", offset: nil, path: nil,
+                                    detail: "\(recipients.count)/\(most.count)/\(entry.name)"))
+        }
+        return .checked(CheckResult(
+            file: file, sourceBytes: message.sourceBytes, wireBytes: message.wireBytes, decodedBytes: decoded,
+            subject: header.text("Subject"), sender: sender, recipients: recipients, parts: parts,
+            limits: limits, problems: problems, signedOrEncrypted: message.isSignedOrEncrypted))
+    }
+
+    static func failure(for error: MessageReadError, file: String) -> CheckFailure {
+        switch error {
+        case .notFound: CheckFailure(file: file, kind: .notFound)
+        case .permissionDenied: CheckFailure(file: file, kind: .permissionDenied)
+        case .isDirectory: CheckFailure(file: file, kind: .isDirectory)
+        case .ioError(_, let code): CheckFailure(file: file, kind: .ioError, detail: String(code))
+        }
+    }
+}

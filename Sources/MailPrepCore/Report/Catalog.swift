@@ -1,0 +1,185 @@
+/// The language of report texts. JSON output never depends on it.
+public enum Language: String, Sendable, CaseIterable {
+    case english = "en"
+    case traditionalChinese = "zh-Hant"
+
+    /// Parses `--lang` values: "en", "zh-Hant", "zh_TW", "zh-HK", "zh".
+    public init?(code: String) {
+        let lowered = code.lowercased().replacingOccurrences(of: "_", with: "-")
+        if lowered == "en" || lowered.hasPrefix("en-") || lowered == "c" || lowered == "posix" {
+            self = .english
+        } else if lowered.hasPrefix("zh") {
+            self = .traditionalChinese
+        } else {
+            return nil
+        }
+    }
+
+    /// The language the locale asks for (LC_ALL, then LC_MESSAGES, then LANG, as POSIX orders them).
+    /// Any Chinese locale gets Traditional Chinese, the only Chinese built in; anything else English.
+    public static func fromEnvironment(_ environment: [String: String]) -> Language {
+        for name in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+            if let value = environment[name], !value.isEmpty {
+                return Language(code: String(value.prefix { $0 != "." && $0 != "@" })) ?? .english
+            }
+        }
+        return .english
+    }
+
+    public var catalog: Catalog {
+        switch self {
+        case .english: .english
+        case .traditionalChinese: .traditionalChinese
+        }
+    }
+}
+
+/// Every user-facing text of the reports, in one language. Adding a text means adding it to each language,
+/// which the compiler enforces.
+public struct Catalog: Sendable {
+    public var columnPart: String
+    public var columnType: String
+    public var columnName: String
+    public var columnEncoding: String
+    public var columnWire: String
+    public var columnDecoded: String
+    public var bytes: @Sendable (String) -> String
+    public var total: @Sendable (_ wire: String, _ decoded: String) -> String
+    public var limitLine: @Sendable (_ limit: String, _ measuredOn: ProviderEntry.MeasuredOn) -> String
+    public var margin: @Sendable (String) -> String
+    public var fits: @Sendable (String) -> String
+    public var over: @Sendable (String) -> String
+    public var otherLimits: String
+    public var unconfirmed: String
+    public var problems: String
+    public var unitNote: String
+    public var signedOrEncrypted: String
+    public var who: @Sendable (AppliedLimit) -> String
+    public var what: @Sendable (AppliedLimit) -> String
+    public var problem: @Sendable (Problem) -> String
+    public var failure: @Sendable (CheckFailure) -> String
+    public var at: @Sendable (_ offset: String, _ path: String?) -> String
+    public var summary: @Sendable (_ count: Int, _ fit: Int, _ over: Int, _ failed: Int) -> String
+    public var largest: String
+    public var fitsShort: String
+    public var overShort: String
+    public var failedShort: String
+    public var progress: @Sendable (_ done: Int, _ total: Int) -> String
+    public var tableProvider: String
+    public var tableDomains: String
+    public var tableSend: String
+    public var tableReceive: String
+    public var tableLargeFiles: String
+    public var tableSource: String
+    public var tableNotes: String
+}
+
+extension Catalog {
+    public static let english = Catalog(
+        columnPart: "part", columnType: "type", columnName: "name", columnEncoding: "encoding",
+        columnWire: "wire", columnDecoded: "decoded",
+        bytes: { "\($0) bytes" },
+        total: { wire, decoded in "total: \(wire) on the wire; \(decoded) before encoding" },
+        limitLine: { limit, on in "limit: \(limit) on the \(on == .encoded ? "encoded message" : "content before encoding")" },
+        margin: { "\($0) kept free for headers added in transit" },
+        fits: { "fits, \($0) to spare" },
+        over: { "OVER the limit by \($0)" },
+        otherLimits: "other limits that apply:",
+        unconfirmed: "(figure not confirmed by the provider)",
+        problems: "problems:",
+        unitNote: "kB, MB, GB = 10^3, 10^6, 10^9 bytes",
+        signedOrEncrypted: "signed or encrypted: mailprep will not change this message",
+        who: { limit in
+            switch limit.origin {
+            case .sender: "sender \(limit.address ?? "")"
+            case .recipient: "recipient \(limit.address ?? "")"
+            case .provider: "--provider \(limit.providerID ?? "")"
+            case .user: "--limit"
+            case .fallback: "no sender or recipient address"
+            }
+        },
+        what: { limit in
+            let name = limit.providerName ?? ""
+            switch limit.kind {
+            case .send: return "\(name) sending limit"
+            case .receive: return "\(name) receiving limit"
+            case .smtpSize: return "SIZE advertised by \(name)'s submission server"
+            case .receiveAssumedFromSend: return "\(name) publishes no receiving limit; its sending limit is assumed"
+            case .unknownDomainDefault: return limit.domain.map { "\($0) is not in the provider table; default limit" } ?? "default limit"
+            case .user: return "given on the command line"
+            }
+        },
+        problem: { englishProblem($0) },
+        failure: { failure in
+            switch failure.kind {
+            case .notFound: "\(failure.file): no such file"
+            case .permissionDenied: "\(failure.file): permission denied"
+            case .isDirectory: "\(failure.file): is a folder"
+            case .ioError: "\(failure.file): read error (errno \(failure.detail ?? "?"))"
+            case .emptyMessage: "\(failure.file): empty file, not a message"
+            case .notAMessage: "\(failure.file): not a message (no header fields at the start)"
+            }
+        },
+        at: { offset, path in "at byte \(offset)" + (path.map { ", part \($0)" } ?? "") },
+        summary: { count, fit, over, failed in "\(count) messages: \(fit) fit, \(over) over the limit, \(failed) unreadable or not messages" },
+        largest: "largest:",
+        fitsShort: "fits", overShort: "OVER", failedShort: "ERROR",
+        progress: { done, total in "checked \(done) of \(total)" },
+        tableProvider: "provider", tableDomains: "domains", tableSend: "send", tableReceive: "receive",
+        tableLargeFiles: "large files", tableSource: "source", tableNotes: "notes"
+    )
+
+    public static let traditionalChinese = Catalog(
+        columnPart: "部分", columnType: "類型", columnName: "名稱", columnEncoding: "編碼",
+        columnWire: "傳送大小", columnDecoded: "解碼後",
+        bytes: { "\($0) 位元組" },
+        total: { wire, decoded in "總計：傳送時 \(wire)；編碼前 \(decoded)" },
+        limitLine: { limit, on in "上限：\(limit)（以\(on == .encoded ? "編碼後的整封郵件" : "編碼前的內容")計算）" },
+        margin: { "預留 \($0) 給傳送途中加入的標頭" },
+        fits: { "可以寄出，尚餘 \($0)" },
+        over: { "超出上限 \($0)" },
+        otherLimits: "其他適用的上限：",
+        unconfirmed: "（此數字未經服務商證實）",
+        problems: "問題：",
+        unitNote: "kB、MB、GB = 10^3、10^6、10^9 位元組",
+        signedOrEncrypted: "已簽署或加密：mailprep 不會更改此郵件",
+        who: { limit in
+            switch limit.origin {
+            case .sender: "寄件人 \(limit.address ?? "")"
+            case .recipient: "收件人 \(limit.address ?? "")"
+            case .provider: "--provider \(limit.providerID ?? "")"
+            case .user: "--limit"
+            case .fallback: "沒有寄件人或收件人地址"
+            }
+        },
+        what: { limit in
+            let name = limit.providerName ?? ""
+            switch limit.kind {
+            case .send: return "\(name) 的寄件上限"
+            case .receive: return "\(name) 的收件上限"
+            case .smtpSize: return "\(name) 寄件伺服器公布的 SIZE"
+            case .receiveAssumedFromSend: return "\(name) 沒有公布收件上限，暫以其寄件上限計算"
+            case .unknownDomainDefault: return limit.domain.map { "\($0) 不在服務商列表中，採用預設上限" } ?? "預設上限"
+            case .user: return "由命令列指定"
+            }
+        },
+        problem: { chineseProblem($0) },
+        failure: { failure in
+            switch failure.kind {
+            case .notFound: "\(failure.file)：找不到檔案"
+            case .permissionDenied: "\(failure.file)：沒有讀取權限"
+            case .isDirectory: "\(failure.file)：這是資料夾"
+            case .ioError: "\(failure.file)：讀取錯誤（errno \(failure.detail ?? "?")）"
+            case .emptyMessage: "\(failure.file)：空白檔案，不是郵件"
+            case .notAMessage: "\(failure.file)：不是郵件（開頭沒有標頭欄位）"
+            }
+        },
+        at: { offset, path in "位於第 \(offset) 位元組" + (path.map { "，第 \($0) 部分" } ?? "") },
+        summary: { count, fit, over, failed in "共 \(count) 封郵件：\(fit) 封可以寄出，\(over) 封超出上限，\(failed) 封無法讀取或不是郵件" },
+        largest: "最大的郵件：",
+        fitsShort: "可寄出", overShort: "超出", failedShort: "錯誤",
+        progress: { done, total in "已檢查 \(done)／\(total)" },
+        tableProvider: "服務商", tableDomains: "網域", tableSend: "寄件", tableReceive: "收件",
+        tableLargeFiles: "大型檔案", tableSource: "來源", tableNotes: "備註"
+    )
+}

@@ -1,0 +1,87 @@
+/// The stable JSON form of check results, described by `schema/check-result.schema.json`.
+extension CheckOutcome {
+    public var json: JSONValue {
+        switch self {
+        case .checked(let result): result.json
+        case .failed(let failure): failure.json
+        }
+    }
+}
+
+extension CheckResult {
+    public var json: JSONValue {
+        .object([
+            ("file", .string(file)),
+            ("wireBytes", .int(wireBytes)),
+            ("sourceBytes", .int(sourceBytes)),
+            ("decodedBytes", .int(decodedBytes)),
+            ("fits", .bool(fits)),
+            ("limit", binding.json),
+            ("limits", .array(limits.map(\.json))),
+            ("subject", .optional(subject)),
+            ("from", .optional(sender?.address)),
+            ("recipients", .array(recipients.map { .string($0.address) })),
+            ("signedOrEncrypted", .bool(signedOrEncrypted)),
+            ("parts", .array(parts.map(\.json))),
+            ("problems", .array(problems.map(\.json))),
+        ])
+    }
+}
+
+extension AppliedLimit {
+    public var json: JSONValue {
+        .object([
+            ("bytes", .int(bytes)),
+            ("measuredOn", .string(measuredOn.rawValue)),
+            ("provider", .optional(providerID)),
+            ("source", .optional(source)),
+            ("reason", .string(reason)),
+            ("origin", .string(origin.rawValue)),
+            ("kind", .string(kind.rawValue)),
+            ("address", .optional(address)),
+            ("confirmed", .bool(confirmed)),
+            ("marginBytes", .int(marginBytes)),
+            ("measuredBytes", .int(measuredBytes)),
+            ("headroomBytes", .int(headroomBytes)),
+        ])
+    }
+}
+
+extension PartReport {
+    public var json: JSONValue {
+        .object([
+            ("path", .string(path)),
+            ("contentType", .string(contentType)),
+            ("filename", .optional(filename)),
+            ("disposition", .optional(disposition)),
+            ("transferEncoding", .string(transferEncoding)),
+            ("wireBytes", .int(wireBytes)),
+            ("headerWireBytes", .int(headerWireBytes)),
+            ("decodedBytes", .int(decodedBytes)),
+        ])
+    }
+}
+
+extension Problem {
+    public var json: JSONValue {
+        .object([
+            ("severity", .string(severity.rawValue)),
+            ("code", .string(code)),
+            ("message", .string(englishProblem(self))),
+            ("offset", offset.map(JSONValue.int) ?? .null),
+            ("path", .optional(path)),
+        ])
+    }
+}
+
+extension CheckFailure {
+    public var json: JSONValue {
+        .object([
+            ("file", .string(file)),
+            ("error", .object([
+                ("code", .string(kind.rawValue)),
+                ("message", .string(Catalog.english.failure(self))),
+            ])),
+        ])
+    }
+}

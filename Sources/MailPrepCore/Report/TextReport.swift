@@ -1,0 +1,141 @@
+/// Human-readable reports of checks, in the catalogue's language.
+public struct TextReport: Sendable {
+    public var catalog: Catalog
+    /// ANSI colour, for a terminal without NO_COLOR.
+    public var color: Bool
+
+    public init(language: Language, color: Bool) {
+        self.catalog = language.catalog
+        self.color = color
+    }
+
+    private func paint(_ text: String, _ code: String) -> String {
+        color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+    }
+
+    private func sized(_ bytes: Int64) -> String {
+        "\(catalog.bytes(ByteCount.grouped(bytes))) (\(ByteCount.human(bytes)))"
+    }
+
+    /// The full report of one message.
+    public func render(_ result: CheckResult) -> String {
+        var lines: [String] = []
+        let subject = result.subject.map { " — \($0)" } ?? ""
+        lines.append(paint(result.file, "1") + subject)
+
+        let rows = result.parts.map { part in
+            [part.path, part.contentType, part.filename ?? "", part.transferEncoding,
+             ByteCount.human(part.wireBytes), ByteCount.human(part.decodedBytes)]
+        }
+        let header = [catalog.columnPart, catalog.columnType, catalog.columnName, catalog.columnEncoding,
+                      catalog.columnWire, catalog.columnDecoded]
+        lines += table(header: header, rows: rows, rightAligned: [4, 5], maxWidths: [8, 32, 40, 16, 10, 10])
+            .map { "  " + $0 }
+
+        lines.append("  " + catalog.total(sized(result.wireBytes), ByteCount.human(result.decodedBytes)))
+        let binding = result.binding
+        lines.append("  " + catalog.limitLine(sized(binding.bytes), binding.measuredOn))
+        lines.append("    " + describe(binding))
+        if let source = binding.source { lines.append("    " + source) }
+        if binding.measuredOn == .encoded && binding.marginBytes > 0 {
+            lines.append("    " + catalog.margin(catalog.bytes(ByteCount.grouped(binding.marginBytes))))
+        }
+        if binding.fits {
+            lines.append("  " + paint("✓ " + catalog.fits(ByteCount.human(binding.headroomBytes)), "32"))
+        } else {
+            let over = -binding.headroomBytes
+            lines.append("  " + paint("✗ " + catalog.over("\(ByteCount.human(over)) (\(catalog.bytes(ByteCount.grouped(over))))"), "31;1"))
+        }
+        let others = result.limits.filter { $0 != binding }
+        if !others.isEmpty {
+            lines.append("  " + catalog.otherLimits)
+            for limit in others.sorted(by: { $0.headroomBytes < $1.headroomBytes }) {
+                let mark = limit.fits ? "✓" : "✗"
+                let value = DisplayWidth.pad(ByteCount.human(limit.bytes), to: 9)
+                lines.append("    \(mark) \(value) \(describe(limit))")
+            }
+        }
+        if result.signedOrEncrypted {
+            lines.append("  " + catalog.signedOrEncrypted)
+        }
+        if !result.problems.isEmpty {
+            lines.append("  " + catalog.problems)
+            for problem in result.problems {
+                lines.append("    " + problemLine(problem))
+            }
+        }
+        lines.append("  " + paint(catalog.unitNote, "2"))
+        return lines.joined(separator: "\n")
+    }
+
+    public func problemLine(_ problem: Problem) -> String {
+        let place = problem.offset.map { catalog.at(ByteCount.grouped($0), problem.path) + ": " } ?? ""
+        return "\(problem.severity.rawValue) \(place)\(catalog.problem(problem))"
+    }
+
+    /// "who: what", plus a note when the figure is not confirmed.
+    public func describe(_ limit: AppliedLimit) -> String {
+        var text = "\(catalog.who(limit)): \(catalog.what(limit))"
+        if !limit.confirmed && limit.kind != .unknownDomainDefault { text += " " + catalog.unconfirmed }
+        return text
+    }
+
+    /// One line for a folder listing.
+    public func line(_ outcome: CheckOutcome) -> String {
+        switch outcome {
+        case .checked(let result):
+            let binding = result.binding
+            let mark = result.fits ? paint(DisplayWidth.pad(catalog.fitsShort, to: 6), "32")
+                                   : paint(DisplayWidth.pad(catalog.overShort, to: 6), "31;1")
+            let size = "\(ByteCount.human(result.wireBytes)) / \(ByteCount.human(binding.bytes))"
+            return "\(mark) \(DisplayWidth.pad(size, to: 21)) \(result.file)"
+        case .failed(let failure):
+            return "\(paint(DisplayWidth.pad(catalog.failedShort, to: 6), "33")) \(catalog.failure(failure))"
+        }
+    }
+
+    /// Counts and the five largest messages, after a folder listing.
+    public func summary(_ outcomes: [CheckOutcome]) -> String {
+        let results = outcomes.compactMap { outcome -> CheckResult? in
+            if case .checked(let result) = outcome { return result }
+            return nil
+        }
+        let fit = results.filter(\.fits).count
+        var lines = [catalog.summary(outcomes.count, fit, results.count - fit, outcomes.count - results.count)]
+        let largest = results.sorted { $0.wireBytes > $1.wireBytes }.prefix(5)
+        if !largest.isEmpty {
+            lines.append(catalog.largest)
+            for result in largest {
+                lines.append("  \(DisplayWidth.pad(ByteCount.human(result.wireBytes), to: 9)) \(result.file)")
+            }
+        }
+        lines.append(paint(catalog.unitNote, "2"))
+        return lines.joined(separator: "\n")
+    }
+
+    func table(header: [String], rows: [[String]], rightAligned: Set<Int>, maxWidths: [Int]) -> [String] {
+        var widths = header.map(DisplayWidth.of)
+        for row in rows {
+            for (index, cell) in row.enumerated() { widths[index] = max(widths[index], DisplayWidth.of(cell)) }
+        }
+        widths = zip(widths, maxWidths).map { min($0, $1) }
+        func render(_ row: [String]) -> String {
+            row.enumerated().map { index, cell in
+                if rightAligned.contains(index) {
+                    let width = DisplayWidth.of(cell)
+                    return String(repeating: " ", count: max(0, widths[index] - width)) + cell
+                }
+                return DisplayWidth.pad(cell, to: widths[index])
+            }.joined(separator: "  ").trimmingTrailingSpaces()
+        }
+        return [render(header)] + rows.map(render)
+    }
+}
+
+extension String {
+    func trimmingTrailingSpaces() -> String {
+        var text = Substring(self)
+        while text.last == " " { text.removeLast() }
+        return String(text)
+    }
+}

@@ -1,0 +1,46 @@
+import ArgumentParser
+import MailPrepCore
+
+/// The exit statuses of mailprep: this is the only table, and the README shows it.
+///
+/// | status | meaning |
+/// |---|---|
+/// | 0  | every message fits its limit |
+/// | 1  | at least one message is over its limit |
+/// | 64 | usage error (bad flag or value) |
+/// | 65 | a message could not be read as a message (empty, no header) |
+/// | 66 | input missing or unreadable (no such file, no permission, a folder with no messages) |
+/// | 70 | internal error |
+///
+/// When several apply (a folder), the highest wins: 70 > 66 > 65 > 1 > 0.
+enum ExitStatus: Int32 {
+    case fits = 0
+    case over = 1
+    case usage = 64
+    case notAMessage = 65
+    case unreadable = 66
+    case internalError = 70
+
+    var code: ExitCode { ExitCode(rawValue) }
+
+    private var severity: Int {
+        switch self {
+        case .fits: 0
+        case .over: 1
+        case .notAMessage: 2
+        case .unreadable: 3
+        case .usage: 4
+        case .internalError: 5
+        }
+    }
+
+    /// The status for a set of check outcomes.
+    static func of(_ outcomes: [CheckOutcome]) -> ExitStatus {
+        outcomes.map { outcome -> ExitStatus in
+            switch outcome {
+            case .checked(let result): result.fits ? .fits : .over
+            case .failed(let failure): failure.isUnreadable ? .unreadable : .notAMessage
+            }
+        }.max { $0.severity < $1.severity } ?? .fits
+    }
+}

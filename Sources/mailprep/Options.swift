@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import MailPrepCore
+
+/// How the limit is chosen; shared by every command that judges a message.
+struct LimitOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Judge against this provider's sending limit only (see `mailprep limits`).", valueName: "id"))
+    var provider: String?
+
+    @Option(name: .long, help: ArgumentHelp("Judge against this size of the encoded message only: 10MB, 10MiB, 10485760. MB = 10^6 bytes.", valueName: "size"))
+    var limit: String?
+
+    @Option(name: .customLong("limits"), help: ArgumentHelp("Add or override provider entries from a JSON file (one entry or an array).", valueName: "file"))
+    var limitsFile: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Bytes kept free for headers added in transit (default 10000).", valueName: "size"))
+    var margin: String?
+
+    @Option(name: .long, help: ArgumentHelp("Limit assumed for address domains not in the table (default 10240000, Postfix's default).", valueName: "size"))
+    var defaultLimit: String?
+
+    func validate() throws {
+        if provider != nil && limit != nil {
+            throw ValidationError("--provider and --limit both choose the limit; give one of them.")
+        }
+        for (name, value) in [("--limit", limit), ("--margin", margin), ("--default-limit", defaultLimit)] {
+            if let value, ByteCount.parse(value) == nil {
+                throw ValidationError("\(name) \(value): not a size (examples: 10MB, 10MiB, 10485760)")
+            }
+        }
+    }
+
+    /// The policy these options describe. Throws a usage error for unknown providers or unusable files.
+    func policy() throws -> LimitPolicy {
+        var table = ProviderTable.builtIn
+        for file in limitsFile {
+            do {
+                try table.merge(contentsOf: file)
+            } catch {
+                throw ValidationError("--limits \(error.file): \(error.reason)")
+            }
+        }
+        if let provider, table.entry(id: provider) == nil {
+            throw ValidationError("--provider \(provider): unknown; known: \(table.entries.map(\.id).joined(separator: ", "))")
+        }
+        if let provider, let entry = table.entry(id: provider), entry.send == nil, entry.receive == nil, entry.smtpSize == nil {
+            throw ValidationError("--provider \(provider): the table has no size limit for it")
+        }
+        return LimitPolicy(
+            table: table,
+            providerID: provider?.lowercased(),
+            userLimitBytes: limit.flatMap(ByteCount.parse),
+            marginBytes: margin.flatMap(ByteCount.parse) ?? LimitPolicy.defaultMarginBytes,
+            unknownDomainBytes: defaultLimit.flatMap(ByteCount.parse) ?? LimitPolicy.defaultUnknownDomainBytes)
+    }
+}
+
+/// Output format and language.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Machine-readable output: one JSON object per message (JSON Lines).")
+    var json = false
+
+    @Option(name: .long, help: ArgumentHelp("Language of the report: en or zh-Hant (default: from LC_ALL, LC_MESSAGES, LANG).", valueName: "code"))
+    var lang: String?
+
+    func validate() throws {
+        if let lang, Language(code: lang) == nil {
+            throw ValidationError("--lang \(lang): use en or zh-Hant")
+        }
+    }
+
+    var language: Language {
+        lang.flatMap(Language.init(code:)) ?? Language.fromEnvironment(ProcessInfo.processInfo.environment)
+    }
+
+    /// Colour only on a terminal, and never with NO_COLOR.
+    var color: Bool {
+        !json && isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+    }
+}

@@ -39,7 +39,7 @@ let package = Package(
         ),
         .testTarget(name: "MIMETests", dependencies: ["MIME"]),
         .testTarget(name: "MailPrepCoreTests", dependencies: ["MailPrepCore", "MIME"]),
-        .testTarget(name: "CLITests", dependencies: ["MailPrepCore"]),
+        .testTarget(name: "CLITests", dependencies: ["mailprep", "MailPrepCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

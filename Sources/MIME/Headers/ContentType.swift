@@ -28,7 +28,7 @@ public struct ContentType: Sendable, Hashable {
         while index < value.count, value[index] == 0x20 || value[index] == 0x09 { index += 1 }
         let start = index
         while index < value.count, value[index] != UInt8(ascii: ";") { index += 1 }
-        var main = value[start..<index]
+        var main = ArraySlice(Self.removingComments(value[start..<index]))
         while let last = main.last, last == 0x20 || last == 0x09 || last == 0x0D || last == 0x0A { main.removeLast() }
         let text = String(decoding: main, as: UTF8.self)
         let pieces = text.split(separator: "/", maxSplits: 1).map { String($0).trimmingWhitespace() }
@@ -36,6 +36,23 @@ public struct ContentType: Sendable, Hashable {
         self.type = pieces[0].lowercased()
         self.subtype = pieces[1].lowercased()
         self.parameters = MIMEParameters(parsing: value[index...])
+    }
+
+    /// The bytes without RFC 5322 comments ("(...)", nested, with quoted pairs).
+    static func removingComments(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
+        var out: [UInt8] = []
+        var depth = 0
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\\") && depth > 0 {
+                index += 2
+                continue
+            }
+            if byte == UInt8(ascii: "(") { depth += 1 } else if byte == UInt8(ascii: ")") && depth > 0 { depth -= 1 } else if depth == 0 { out.append(byte) }
+            index += 1
+        }
+        return out
     }
 
     private static func isToken(_ text: String) -> Bool {

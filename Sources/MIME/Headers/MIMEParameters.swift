@@ -129,6 +129,12 @@ public struct MIMEParameters: Sendable, Hashable {
                 while index < bytes.count, bytes[index] != UInt8(ascii: ";") { index += 1 }
                 var slice = bytes[valueStart..<index]
                 while let last = slice.last, last == 0x20 || last == 0x09 || last == 0x0D || last == 0x0A { slice.removeLast() }
+                // A trailing comment ("utf-8 (note)"); parentheses inside an unquoted name ("a (1).pdf") stay.
+                if slice.last == UInt8(ascii: ")"), let open = slice.firstIndex(of: UInt8(ascii: "(")),
+                   open > slice.startIndex, slice[open - 1] == 0x20 || slice[open - 1] == 0x09 {
+                    slice = slice[..<open]
+                    while let last = slice.last, last == 0x20 || last == 0x09 { slice.removeLast() }
+                }
                 value = Array(slice)
             }
             let name = String(decoding: nameBytes, as: UTF8.self).lowercased()

@@ -16,18 +16,19 @@ public struct ByteSpan: Sendable, Hashable, Codable {
     public var count: Int64 { end - start }
 }
 
-/// A position in the source together with how many bare line feeds (LF not preceded by CR) precede it.
+/// A position in the source together with the octets the wire form adds before it.
 ///
-/// The wire size of any span is its source length plus the bare line feeds inside it, because SMTP
-/// sends every line ending as CRLF.
+/// SMTP sends every line ending as CRLF, so each bare line feed (LF without CR) costs one octet more on the wire,
+/// and a source that does not end in a line break gets a CRLF from the client (two octets). The wire size of any
+/// span is its source length plus the octets added inside it.
 struct WirePosition: Sendable, Hashable {
     var offset: Int64
-    var bareLineFeeds: Int64
+    var addedOctets: Int64
 
-    static let zero = WirePosition(offset: 0, bareLineFeeds: 0)
+    static let zero = WirePosition(offset: 0, addedOctets: 0)
 
     /// Octets on the wire between `self` and `end` (CRLF line endings, no dot-stuffing).
     func wireBytes(to end: WirePosition) -> Int64 {
-        (end.offset - offset) + (end.bareLineFeeds - bareLineFeeds)
+        (end.offset - offset) + (end.addedOctets - addedOctets)
     }
 }

@@ -115,14 +115,24 @@ public final class MessageParser {
     public func finish() -> Message {
         process(final: true)
         let total = bufferOffset + Int64(count)
-        let end = WirePosition(offset: total, bareLineFeeds: bareLineFeeds)
+        // A client sending a source without a final line break adds CRLF; it ends the last body.
+        let unterminated = total > 0 && !endsWithLineFeed
+        let end = WirePosition(offset: total, addedOctets: bareLineFeeds + (unterminated ? 2 : 0))
         if inHeader {
             endHeader(at: end)
         }
         if leafOpen {
-            // At the end of the input the last line break is part of the body.
-            if pending != nil { commitLineBreak() }
-            closeLeaf(at: end)
+            if entities[current].parent == nil {
+                // A single-part message: the last line break is part of its body.
+                if pending != nil || unterminated { commitLineBreak() }
+                closeLeaf(at: end)
+            } else {
+                // A part of a multipart that never closes: the last line break goes with the missing delimiter,
+                // as it would with a real one.
+                let leafEnd = pending.map { WirePosition(offset: $0.offset, addedOctets: bareLineFeeds - ($0.bare ? 1 : 0)) }
+                    ?? WirePosition(offset: total, addedOctets: bareLineFeeds)
+                closeLeaf(at: leafEnd)
+            }
         }
         pending = nil
         while let multipart = open.popLast() {
@@ -143,7 +153,6 @@ public final class MessageParser {
         if bareLineFeeds > 0 {
             defects.append(Defect(.bareLineFeeds, severity: .info, offset: 0, detail: String(bareLineFeeds)))
         }
-        let unterminated = total > 0 && !endsWithLineFeed
         if unterminated {
             defects.append(Defect(.missingFinalNewline, severity: .info, offset: total))
         }
@@ -152,7 +161,7 @@ public final class MessageParser {
             entities: entities,
             defects: defects,
             sourceBytes: total,
-            wireBytes: total + bareLineFeeds + (unterminated ? 2 : 0),
+            wireBytes: end.offset + end.addedOctets,
             bareLineFeeds: bareLineFeeds
         )
     }
@@ -227,7 +236,7 @@ public final class MessageParser {
             if content.isEmpty {
                 if terminator > 0 {
                     let end = lineStart + Int64(terminator)
-                    endHeader(at: WirePosition(offset: end, bareLineFeeds: bareLineFeeds))
+                    endHeader(at: WirePosition(offset: end, addedOctets: bareLineFeeds))
                 }
                 return
             }
@@ -242,7 +251,7 @@ public final class MessageParser {
                     return
                 }
                 defects.append(Defect(.missingHeaderBodySeparator, offset: lineStart, path: pathLabel(current)))
-                endHeader(at: WirePosition(offset: lineStart, bareLineFeeds: bareBefore))
+                endHeader(at: WirePosition(offset: lineStart, addedOctets: bareBefore))
                 bodyLine(content, terminator: terminator, lineStart: lineStart, bareBefore: bareBefore)
                 return
             }
@@ -269,7 +278,7 @@ public final class MessageParser {
         if atLineStart && !open.isEmpty && !entitiesExhausted && content.count >= 2
             && content[0] == UInt8(ascii: "-") && content[1] == UInt8(ascii: "-"),
            let (level, isClose) = matchDelimiter(content) {
-            let afterLine = WirePosition(offset: lineStart + Int64(content.count + terminator), bareLineFeeds: bareLineFeeds)
+            let afterLine = WirePosition(offset: lineStart + Int64(content.count + terminator), addedOctets: bareLineFeeds)
             delimiter(level: level, isClose: isClose, lineStart: lineStart, bareBefore: bareBefore, afterLine: afterLine)
             return
         }
@@ -323,9 +332,9 @@ public final class MessageParser {
     private func delimiter(level: Int, isClose: Bool, lineStart: Int64, bareBefore: Int64, afterLine: WirePosition) {
         let end: WirePosition
         if let pending {
-            end = WirePosition(offset: pending.offset, bareLineFeeds: bareBefore - (pending.bare ? 1 : 0))
+            end = WirePosition(offset: pending.offset, addedOctets: bareBefore - (pending.bare ? 1 : 0))
         } else {
-            end = WirePosition(offset: lineStart, bareLineFeeds: bareBefore)
+            end = WirePosition(offset: lineStart, addedOctets: bareBefore)
         }
         pending = nil
         if leafOpen { closeLeaf(at: end) }

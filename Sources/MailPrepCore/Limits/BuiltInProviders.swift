@@ -45,6 +45,7 @@ enum BuiltInProviders {
   "largeFileService": null,
   "smtpSize": null
 }
+
 """#),
         ("exchange-server.json", #"""
 {
@@ -79,6 +80,7 @@ enum BuiltInProviders {
   "largeFileService": null,
   "smtpSize": null
 }
+
 """#),
         ("exim.json", #"""
 {
@@ -108,6 +110,7 @@ enum BuiltInProviders {
   "largeFileService": null,
   "smtpSize": null
 }
+
 """#),
         ("gmail.json", #"""
 {
@@ -153,6 +156,7 @@ enum BuiltInProviders {
     "source": "https://github.com/bokysan/docker-postfix/issues/101"
   }
 }
+
 """#),
         ("gmx.json", #"""
 {
@@ -189,6 +193,7 @@ enum BuiltInProviders {
     "source": "https://github.com/deanproxy/eMail/issues/7"
   }
 }
+
 """#),
         ("icloud.json", #"""
 {
@@ -235,6 +240,7 @@ enum BuiltInProviders {
   },
   "smtpSize": null
 }
+
 """#),
         ("microsoft-365.json", #"""
 {
@@ -285,6 +291,7 @@ enum BuiltInProviders {
     "source": "https://github.com/simonrob/email-oauth2-proxy/issues/232"
   }
 }
+
 """#),
         ("naver.json", #"""
 {
@@ -316,6 +323,7 @@ enum BuiltInProviders {
   },
   "smtpSize": null
 }
+
 """#),
         ("outlook-com.json", #"""
 {
@@ -359,6 +367,7 @@ enum BuiltInProviders {
   },
   "smtpSize": null
 }
+
 """#),
         ("postfix.json", #"""
 {
@@ -393,6 +402,7 @@ enum BuiltInProviders {
     "source": "https://github.com/FlowCrypt/flowcrypt-android/issues/1099"
   }
 }
+
 """#),
         ("qq.json", #"""
 {
@@ -425,6 +435,7 @@ enum BuiltInProviders {
   },
   "smtpSize": null
 }
+
 """#),
         ("yahoo.json", #"""
 {
@@ -471,6 +482,7 @@ enum BuiltInProviders {
     "source": "https://github.com/zetacomponents/Mail/pull/37"
   }
 }
+
 """#),
         ("yandex.json", #"""
 {
@@ -514,6 +526,7 @@ enum BuiltInProviders {
     "source": "https://github.com/PHPMailer/PHPMailer/issues/283"
   }
 }
+
 """#),
         ("zoho.json", #"""
 {
@@ -546,6 +559,7 @@ enum BuiltInProviders {
     "source": "https://github.com/jeremydumais/CPP-SMTPClient-library/issues/28"
   }
 }
+
 """#),
     ]
 }

@@ -92,7 +92,7 @@ public struct LimitPolicy: Sendable {
         if let size = entry.smtpSize {
             limits.append(AppliedLimit(bytes: size.bytes, measuredOn: .encoded, origin: origin, kind: .smtpSize,
                                        providerID: entry.id, providerName: entry.name, address: address, domain: domain,
-                                       source: size.source, confirmed: true, marginBytes: marginBytes))
+                                       source: size.source, confirmed: false, marginBytes: marginBytes))
         }
         return limits
     }

@@ -32,4 +32,28 @@ enum DisplayWidth {
         }
         return out + "…" + String(repeating: " ", count: max(0, columns - 1 - used))
     }
+
+    /// `text` cut in the middle with "…" to fit `columns`, keeping its end (a file name's extension).
+    static func truncateMiddle(_ text: String, to columns: Int) -> String {
+        guard of(text) > columns, columns > 4 else { return text }
+        let scalars = Array(text.unicodeScalars)
+        let tailBudget = columns / 3
+        var tail: [Unicode.Scalar] = []
+        var used = 0
+        for scalar in scalars.reversed() {
+            let next = width(of: scalar)
+            if used + next > tailBudget { break }
+            tail.insert(scalar, at: 0)
+            used += next
+        }
+        var head = String.UnicodeScalarView()
+        var headUsed = 0
+        for scalar in scalars {
+            let next = width(of: scalar)
+            if headUsed + next > columns - 1 - used { break }
+            head.append(scalar)
+            headUsed += next
+        }
+        return String(head) + "…" + String(String.UnicodeScalarView(tail))
+    }
 }

@@ -24,12 +24,12 @@ public struct TextReport: Sendable {
         lines.append(paint(result.file, "1") + subject)
 
         let rows = result.parts.map { part in
-            [part.path, part.contentType, part.filename ?? "", part.transferEncoding,
+            [part.path, part.contentType, DisplayWidth.truncateMiddle(part.filename ?? "", to: 60), part.transferEncoding,
              ByteCount.human(part.wireBytes), ByteCount.human(part.decodedBytes)]
         }
         let header = [catalog.columnPart, catalog.columnType, catalog.columnName, catalog.columnEncoding,
                       catalog.columnWire, catalog.columnDecoded]
-        lines += table(header: header, rows: rows, rightAligned: [4, 5], maxWidths: [8, 32, 40, 16, 10, 10])
+        lines += table(header: header, rows: rows, rightAligned: [4, 5], maxWidths: [12, 40, 60, 16, 10, 10])
             .map { "  " + $0 }
 
         lines.append("  " + catalog.total(sized(result.wireBytes), ByteCount.human(result.decodedBytes)))

@@ -1,0 +1,69 @@
+import Testing
+import MIME
+@testable import MailPrepCore
+
+/// Choosing the limit: sender's sending limit, every recipient's receiving limit, overrides, margin, default.
+@Suite("Limits for a message")
+struct LimitPolicyTests {
+    let policy = LimitPolicy()
+
+    @Test("a Gmail sender is held to 25 MB before encoding and to smtp.gmail.com's SIZE on the wire")
+    func gmailSender() {
+        let limits = policy.limits(sender: Mailbox(address: "a@gmail.com"), recipients: [], wireBytes: 30_000_000, decodedBytes: 24_000_000)
+        #expect(limits.map(\.kind) == [.send, .smtpSize])
+        #expect(limits[0].measuredOn == .raw && limits[0].measuredBytes == 24_000_000 && limits[0].fits)
+        #expect(limits[1].measuredBytes == 30_000_000 + LimitPolicy.defaultMarginBytes && limits[1].fits)
+    }
+
+    @Test("each recipient domain counts once; the smallest headroom binds")
+    func recipientsAndBinding() throws {
+        let recipients = [Mailbox(address: "x@icloud.com"), Mailbox(address: "y@icloud.com"), Mailbox(address: "z@gmail.com")]
+        let limits = policy.limits(sender: Mailbox(address: "me@gmail.com"), recipients: recipients, wireBytes: 21_000_000, decodedBytes: 15_000_000)
+        #expect(limits.filter { $0.origin == .recipient }.map(\.domain) == ["icloud.com", "gmail.com"])
+        let result = CheckResult(file: "m", sourceBytes: 0, wireBytes: 21_000_000, decodedBytes: 15_000_000, subject: nil,
+                                 sender: nil, recipients: recipients, parts: [], limits: limits, problems: [], signedOrEncrypted: false)
+        #expect(result.binding.providerID == "icloud")
+        #expect(result.binding.headroomBytes == 20_000_000 - 21_000_000 - LimitPolicy.defaultMarginBytes)
+        #expect(!result.fits)
+    }
+
+    @Test("unknown domains get the documented default; a provider without a receive figure lends its sending limit")
+    func unknownAndAssumed() {
+        let limits = policy.limits(sender: nil, recipients: [Mailbox(address: "a@example.org"), Mailbox(address: "b@outlook.com")],
+                                   wireBytes: 1000, decodedBytes: 500)
+        #expect(limits[0].kind == .unknownDomainDefault && limits[0].bytes == 10_240_000)
+        #expect(limits[1].kind == .receiveAssumedFromSend && limits[1].bytes == 25_000_000)
+    }
+
+    @Test("--limit and --provider replace the address lookup")
+    func overrides() {
+        let user = LimitPolicy(userLimitBytes: 1_000_000, marginBytes: 0)
+        let limits = user.limits(sender: Mailbox(address: "a@gmail.com"), recipients: [], wireBytes: 1_000_000, decodedBytes: 0)
+        #expect(limits.count == 1 && limits[0].origin == .user && limits[0].fits)
+        let provider = LimitPolicy(providerID: "postfix")
+        let postfix = provider.limits(sender: Mailbox(address: "a@gmail.com"), recipients: [Mailbox(address: "b@icloud.com")], wireBytes: 10, decodedBytes: 0)
+        #expect(postfix.map(\.bytes) == [10_240_000, 10_240_000])
+        #expect(postfix.allSatisfy { $0.origin == .provider })
+    }
+
+    @Test("with no address at all the default applies")
+    func noAddresses() {
+        let limits = policy.limits(sender: nil, recipients: [], wireBytes: 1, decodedBytes: 1)
+        #expect(limits.map(\.origin) == [.fallback])
+    }
+
+    @Test("sizes parse the way people write them; MB is 10^6 and a bare M takes the smaller reading")
+    func byteCounts() {
+        #expect(ByteCount.parse("10MB") == 10_000_000)
+        #expect(ByteCount.parse("10 MiB") == 10_485_760)
+        #expect(ByteCount.parse("10M") == 10_000_000)
+        #expect(ByteCount.parse("1.5GB") == 1_500_000_000)
+        #expect(ByteCount.parse("10240000") == 10_240_000)
+        #expect(ByteCount.parse("1.5") == nil)
+        #expect(ByteCount.parse("ten") == nil)
+        #expect(ByteCount.parse("-5MB") == nil)
+        #expect(ByteCount.human(25_000_000) == "25.0 MB")
+        #expect(ByteCount.human(999) == "999 B")
+        #expect(ByteCount.grouped(10_240_000) == "10,240,000")
+    }
+}

@@ -1,0 +1,42 @@
+import Testing
+import MIME
+@testable import MailPrepCore
+
+/// Reports: every problem has a text in each language, and tables line up with Chinese names.
+@Suite("Reports")
+struct ReportTests {
+    @Test("every defect code has its own English and Traditional Chinese text", arguments: Defect.Code.allCases)
+    func problemTexts(code: Defect.Code) {
+        let problem = Problem(severity: .warning, code: code.rawValue, offset: 0, path: nil, detail: "7")
+        let english = Catalog.english.problem(problem)
+        let chinese = Catalog.traditionalChinese.problem(problem)
+        #expect(english != code.rawValue && !english.isEmpty)
+        #expect(chinese != code.rawValue && chinese != english)
+        #expect(chinese.unicodeScalars.contains { DisplayWidth.width(of: $0) == 2 })
+    }
+
+    @Test("the locale picks the language: any Chinese locale gets Traditional Chinese")
+    func languageFromLocale() {
+        #expect(Language.fromEnvironment(["LANG": "zh_HK.UTF-8"]) == .traditionalChinese)
+        #expect(Language.fromEnvironment(["LC_ALL": "en_US.UTF-8", "LANG": "zh_TW.Big5"]) == .english)
+        #expect(Language.fromEnvironment(["LC_MESSAGES": "zh_CN.UTF-8"]) == .traditionalChinese)
+        #expect(Language.fromEnvironment([:]) == .english)
+        #expect(Language(code: "fr") == nil)
+    }
+
+    @Test("wide characters take two columns, so table columns line up")
+    func displayWidth() {
+        #expect(DisplayWidth.of("財務報表.xls") == 12)
+        #expect(DisplayWidth.pad("報表", to: 6) == "報表  ")
+        #expect(DisplayWidth.of(DisplayWidth.pad("二零二六年第三季業務檢討", to: 9)) == 9)
+        let long = "二零二六年第三季業務檢討會議簡報（最終版）.pdf"
+        #expect(DisplayWidth.truncateMiddle(long, to: 30).hasSuffix("版）.pdf"))
+        #expect(DisplayWidth.of(DisplayWidth.truncateMiddle(long, to: 30)) <= 30)
+    }
+
+    @Test("JSON strings escape quotes and control characters and keep UTF-8")
+    func jsonEscaping() {
+        let value = JSONValue.object([("a", .string("報告 \"x\"\n\u{1}")), ("b", .array([.int(-1), .null, .bool(true)]))])
+        #expect(value.serialized() == #"{"a":"報告 \"x\"\n\u0001","b":[-1,null,true]}"#)
+    }
+}

@@ -27,7 +27,6 @@ struct CheckCommand: ParsableCommand {
     func run() throws {
         let check = MessageCheck(policy: try limitOptions.policy())
         var files: [String] = []
-        var outcomes: [Int: CheckOutcome] = [:]
         var folderMode = paths.count > 1
         for path in paths {
             if path != "-" && MessageFinder.isDirectory(path) {
@@ -45,26 +44,33 @@ struct CheckCommand: ParsableCommand {
 
         let progress = ProgressLine(total: files.count, catalog: output.language.catalog,
                                     enabled: folderMode && !output.json && isatty(STDOUT_FILENO) == 1 && isatty(STDERR_FILENO) == 1)
-        let results = BatchCheck(check: check).run(files) { done in progress.update(done) }
+        let json = output.json
+        // JSON is rendered on the workers; the main thread only writes.
+        let checked = BatchCheck(check: check).run(files, progress: { progress.update($0) }) { outcome in
+            (outcome: outcome, json: json ? outcome.json.bytes() + [0x0A] : [])
+        }
         progress.clear()
-        for (index, outcome) in results.enumerated() { outcomes[index] = outcome }
+        let results = checked.map(\.outcome)
 
         let report = TextReport(language: output.language, color: output.color)
-        for outcome in results {
+        var out = OutputBuffer()
+        for (outcome, line) in checked {
             if case .failed(let failure) = outcome {
+                out.flush()
                 printError(report.catalog.failure(failure))
             }
-            if output.json {
-                print(outcome.json.serialized())
+            if json {
+                out.append(line)
             } else if folderMode {
-                if case .checked = outcome { print(report.line(outcome)) }
+                if case .checked = outcome { out.append(report.line(outcome) + "\n") }
             } else if case .checked(let result) = outcome {
-                print(report.render(result))
+                out.append(report.render(result) + "\n")
             }
         }
-        if folderMode && !output.json {
-            print(report.summary(results))
+        if folderMode && !json {
+            out.append(report.summary(results) + "\n")
         }
+        out.flush()
         let status = ExitStatus.of(results)
         if status != .fits { throw status.code }
     }
@@ -73,4 +79,24 @@ struct CheckCommand: ParsableCommand {
 /// Writes one line to standard error, prefixed with the tool's name.
 func printError(_ message: String) {
     FileHandle.standardError.write(Data(("mailprep: " + message + "\n").utf8))
+}
+
+/// Standard output written in large pieces: a folder of 10,000 results is one write, not 10,000 prints.
+struct OutputBuffer {
+    private var bytes: [UInt8] = []
+
+    mutating func append(_ line: [UInt8]) {
+        bytes += line
+        if bytes.count > 1 << 20 { flush() }
+    }
+
+    mutating func append(_ text: String) {
+        append(Array(text.utf8))
+    }
+
+    mutating func flush() {
+        guard !bytes.isEmpty else { return }
+        FileHandle.standardOutput.write(Data(bytes))
+        bytes.removeAll(keepingCapacity: true)
+    }
 }

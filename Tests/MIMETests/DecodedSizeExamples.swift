@@ -144,3 +144,41 @@ struct DecodedSizeExamples {
         #expect(!counter.isTruncated)
     }
 }
+
+/// The vectorised alphabet scan against a plain loop: every byte value at every position of short and long runs.
+@Suite("Base64 alphabet scan")
+struct AlphabetScanExamples {
+    static func isAlphabet(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "/"): true
+        default: false
+        }
+    }
+
+    @Test("the run ends at the first non-alphabet byte, wherever it is", arguments: [1, 15, 16, 17, 31, 33, 76, 100])
+    func everyByteEverywhere(length: Int) {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+        var clean = (0..<length).map { alphabet[$0 % alphabet.count] }
+        var counter = Base64DecodedCounter()
+        clean.withUnsafeBytes { counter.feed($0) }
+        #expect(counter.dataCharacters == Int64(length))
+        for position in 0..<length {
+            for value in 0...255 {
+                let byte = UInt8(value)
+                let saved = clean[position]
+                clean[position] = byte
+                var counter = Base64DecodedCounter()
+                clean.withUnsafeBytes { counter.feed($0) }
+                let expected: Int64 = Self.isAlphabet(byte) ? Int64(length) : Int64(length - 1)
+                if byte == UInt8(ascii: "=") {
+                    // Padding may end the data early; what follows is counted apart.
+                    #expect(counter.dataCharacters + counter.charactersAfterPadding == Int64(length - 1))
+                } else {
+                    #expect(counter.dataCharacters == expected, "byte \(value) at \(position) of \(length)")
+                }
+                clean[position] = saved
+            }
+        }
+    }
+}

@@ -1,3 +1,5 @@
+import CMIMEScan
+
 /// Counts the octets a base64 body decodes to, without building them.
 ///
 /// Follows the decoding rules of RFC 2045 section 6.8 as lenient decoders apply them: characters outside the
@@ -13,49 +15,53 @@ struct Base64DecodedCounter {
     /// Alphabet characters seen after the pad sequence that ended the data.
     private(set) var charactersAfterPadding: Int64 = 0
 
-    /// 0 = alphabet, 1 = pad, 2 = white space and line breaks, 3 = anything else.
-    private static let classes: [UInt8] = {
-        var table = [UInt8](repeating: 3, count: 256)
-        for byte in UInt8(ascii: "A")...UInt8(ascii: "Z") { table[Int(byte)] = 0 }
-        for byte in UInt8(ascii: "a")...UInt8(ascii: "z") { table[Int(byte)] = 0 }
-        for byte in UInt8(ascii: "0")...UInt8(ascii: "9") { table[Int(byte)] = 0 }
-        table[Int(UInt8(ascii: "+"))] = 0
-        table[Int(UInt8(ascii: "/"))] = 0
-        table[Int(UInt8(ascii: "="))] = 1
-        for byte in [UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: "\n")] { table[Int(byte)] = 2 }
-        return table
-    }()
+    private enum Class { case alphabet, pad, space, other }
+
+    @inline(__always)
+    private static func classify(_ byte: UInt8) -> Class {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "/"): .alphabet
+        case UInt8(ascii: "="): .pad
+        case 0x20, 0x09, 0x0D, 0x0A: .space
+        default: .other
+        }
+    }
 
     mutating func feed(_ bytes: UnsafeRawBufferPointer) {
-        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+        guard let base = bytes.baseAddress else { return }
         let count = bytes.count
-        Self.classes.withUnsafeBufferPointer { table in
-            var index = 0
-            while index < count {
-                if finished {
-                    while index < count {
-                        if table[Int(base[index])] == 0 { charactersAfterPadding += 1 }
-                        index += 1
-                    }
-                    return
+        var index = 0
+        while index < count {
+            if finished {
+                while index < count {
+                    if Self.classify(base.load(fromByteOffset: index, as: UInt8.self)) == .alphabet { charactersAfterPadding += 1 }
+                    index += 1
                 }
-                let runStart = index
-                while index < count && table[Int(base[index])] == 0 { index += 1 }
-                if index > runStart {
-                    dataCharacters += Int64(index - runStart)
+                return
+            }
+            // The run of data characters (vectorised in C).
+            let run = mime_base64_alphabet_run(base.assumingMemoryBound(to: UInt8.self) + index, count - index)
+            if run > 0 {
+                index += run
+                dataCharacters += Int64(run)
+                pads = 0
+            }
+            // Then the character that ended the run: padding, white space or junk.
+            if index < count {
+                switch Self.classify(base.load(fromByteOffset: index, as: UInt8.self)) {
+                case .alphabet:
+                    dataCharacters += 1
                     pads = 0
-                }
-                guard index < count else { return }
-                switch table[Int(base[index])] {
-                case 1:
+                case .pad:
                     let quantum = Int(dataCharacters % 4)
                     if quantum >= 2 {
                         pads += 1
                         if quantum + pads >= 4 { finished = true }
                     }
-                case 2:
+                case .space:
                     break
-                default:
+                case .other:
                     invalidCharacters += 1
                 }
                 index += 1

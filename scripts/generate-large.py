@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Deterministic large samples, generated on demand and never committed (they go under bench-out/ or Samples/generated/).
+
+    python3 scripts/generate-large.py message OUT.eml --decoded 750MB        # one attachment of that decoded size
+    python3 scripts/generate-large.py presets Samples/generated              # over-Gmail, over-iCloud, 1 GB
+    python3 scripts/generate-large.py drafts OUT_DIR --count 10000           # drafts of 2-200 kB, ~700 MB in all
+
+The same arguments always give the same bytes (seeded generator), so benchmark runs compare like with like.
+"""
+import argparse
+import base64
+import os
+import random
+
+UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "kib": 2**10, "mib": 2**20, "gib": 2**30}
+
+
+def size(text):
+    digits = text.rstrip("bBkKmMgGiI")
+    return int(float(digits) * UNITS[text[len(digits):].lower()])
+
+
+def header(sender, recipient, subject, boundary):
+    return (f"From: {sender}\r\nTo: {recipient}\r\nSubject: {subject}\r\nDate: Mon, 30 Nov 2026 09:00:00 +0800\r\n"
+            f"Message-ID: <{boundary}@mailprep.test>\r\nMIME-Version: 1.0\r\n"
+            f"Content-Type: multipart/mixed; boundary=\"{boundary}\"\r\n\r\n").encode()
+
+
+def text_part(boundary, body):
+    return (f"--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+            f"{body}\r\n").encode()
+
+
+def write_attachment(out, boundary, name, ctype, decoded, rng):
+    out.write((f"--{boundary}\r\nContent-Type: {ctype}; name=\"{name}\"\r\n"
+               f"Content-Disposition: attachment; filename=\"{name}\"\r\nContent-Transfer-Encoding: base64\r\n\r\n").encode())
+    remaining = decoded
+    block = 57 * 16384  # whole 76-character lines per block
+    while remaining > 0:
+        chunk = rng.randbytes(min(block, remaining))
+        remaining -= len(chunk)
+        out.write(base64.encodebytes(chunk).replace(b"\n", b"\r\n"))
+    out.write(b"\r\n")
+
+
+def message(path, decoded, sender="sender@gmail.com", recipient="recipient@icloud.com", seed=1):
+    rng = random.Random(seed)
+    boundary = f"mailprep-large-{seed}"
+    with open(path, "wb") as out:
+        out.write(header(sender, recipient, f"Large attachment ({decoded} bytes)", boundary))
+        out.write(text_part(boundary, "The file is attached.\r\n"))
+        write_attachment(out, boundary, "archive.bin", "application/octet-stream", decoded, rng)
+        out.write(f"--{boundary}--\r\n".encode())
+
+
+def drafts(folder, count, seed=7):
+    rng = random.Random(seed)
+    os.makedirs(folder, exist_ok=True)
+    total = 0
+    for index in range(count):
+        # 2-200 kB, skewed small like real drafts: mean about 70 kB.
+        target = int(2_000 + 198_000 * rng.random() ** 1.8)
+        boundary = f"draft-{index}"
+        path = os.path.join(folder, f"draft-{index:05d}.eml")
+        with open(path, "wb") as out:
+            out.write(header(f"user{index % 50}@gmail.com", f"friend{index % 97}@outlook.com", f"Draft {index}", boundary))
+            body = "Hello,\r\n\r\n" + "This is a draft message with some ordinary text in it.\r\n" * rng.randint(1, 20)
+            out.write(text_part(boundary, body))
+            room = max(0, target - out.tell() - 300)
+            if room > 100:
+                write_attachment(out, boundary, f"file-{index}.pdf", "application/pdf", room * 3 // 4 * 76 // 78, rng)
+            out.write(f"--{boundary}--\r\n".encode())
+            total += out.tell()
+    return total
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    one = sub.add_parser("message")
+    one.add_argument("out")
+    one.add_argument("--decoded", default="750MB")
+    presets = sub.add_parser("presets")
+    presets.add_argument("folder")
+    many = sub.add_parser("drafts")
+    many.add_argument("folder")
+    many.add_argument("--count", type=int, default=10_000)
+    args = parser.parse_args()
+    if args.command == "message":
+        message(args.out, size(args.decoded))
+    elif args.command == "presets":
+        os.makedirs(args.folder, exist_ok=True)
+        # 26 MB of attachment: over Gmail's 25 MB sending limit (counted before encoding).
+        message(os.path.join(args.folder, "over-gmail-26MB.eml"), 26_000_000, sender="sender@gmail.com", recipient="friend@gmail.com", seed=2)
+        # 15 MB of attachment is about 20.5 MB encoded: over iCloud's 20 MB.
+        message(os.path.join(args.folder, "over-icloud-15MB.eml"), 15_000_000, sender="sender@icloud.com", recipient="friend@icloud.com", seed=3)
+        # About 1 GB on the wire.
+        message(os.path.join(args.folder, "one-gigabyte.eml"), 730_000_000, seed=4)
+    else:
+        total = drafts(args.folder, args.count)
+        print(f"{args.count} drafts, {total} bytes")
+
+
+if __name__ == "__main__":
+    main()

@@ -64,3 +64,41 @@ struct SampleCorpusTests {
         #expect(MessageSummary(MessageParser.parse(bytes)) == MessageSummary(Fixtures.parse(bytes, chunk: 1000, limits: small)))
     }
 }
+
+/// Reading files: through read(2) and through mapped windows of any size, the same tree.
+@Suite("Reading files")
+struct ReadingFiles {
+    @Test("mapped windows of 4 KiB and 64 KiB give the same tree as reading", arguments: Fixtures.sampleNames, [4096, 65_536])
+    func mappedWindows(name: String, window: Int) throws {
+        let path = Fixtures.samples.appendingPathComponent(name).path
+        let read = try MessageReader.parse(path: path, limits: .default, mappedThreshold: .max, mappedWindow: window)
+        let mapped = try MessageReader.parse(path: path, limits: ParserLimits(bufferBytes: 4096), mappedThreshold: 1, mappedWindow: window)
+        #expect(MessageSummary(read) == MessageSummary(mapped))
+        #expect(MessageSummary(read) == MessageSummary(MessageParser.parse(Fixtures.bytes(name))))
+    }
+
+    @Test("bytes fed in place in odd pieces, long lines included, give the same tree")
+    func inPlacePieces() {
+        var bytes = Array("Subject: long\r\nX-Long: ".utf8) + [UInt8](repeating: UInt8(ascii: "y"), count: 20_000)
+        bytes += Array("\r\n\r\n".utf8) + Fixtures.bytes("gmail-draft.eml")
+        let whole = MessageSummary(MessageParser.parse(bytes))
+        for piece in [1, 13, 4095, 9000] {
+            let parser = MessageParser(limits: ParserLimits(bufferBytes: 4096))
+            bytes.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    let end = min(raw.count, offset + piece)
+                    parser.feedInPlace(UnsafeRawBufferPointer(rebasing: raw[offset..<end]))
+                    offset = end
+                }
+            }
+            #expect(MessageSummary(parser.finish()) == whole, "pieces of \(piece)")
+        }
+    }
+
+    @Test("a missing file, a folder: typed errors")
+    func errors() {
+        #expect(throws: MessageReadError.notFound(path: "/no/such/file")) { try MessageReader.parse(path: "/no/such/file") }
+        #expect(throws: MessageReadError.isDirectory(path: "/tmp")) { try MessageReader.parse(path: "/tmp") }
+    }
+}

@@ -31,6 +31,12 @@ public final class MessageParser {
         core.feed(bytes)
     }
 
+    /// Parses bytes where they lie (a mapped window of a file): only a last partial line is copied, to be
+    /// completed by the next call. The bytes need to stay valid only during the call.
+    public func feedInPlace(_ bytes: UnsafeRawBufferPointer) {
+        core.feedInPlace(bytes)
+    }
+
     /// Lets `read` write the next bytes straight into the parser's buffer, then parses them.
     ///
     /// `read` gets the free space and returns how many bytes it wrote; 0 means the end of the input.

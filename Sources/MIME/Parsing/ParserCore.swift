@@ -11,6 +11,8 @@ struct ParserCore {
 
     // Buffer
     private let storage: UnsafeMutableRawBufferPointer
+    /// What `scan` is reading: the buffer, or bytes parsed in place.
+    private var scanBase: UnsafeRawPointer
     private var count = 0
     /// Index in `storage` up to which no line feed was found.
     private var searchedUpTo = 0
@@ -22,6 +24,7 @@ struct ParserCore {
     private var bareLineFeeds: Int64 = 0
     private var endsWithLineFeed = true
     private var currentLineLength = 0
+    private var currentLineStart: Int64 = 0
     private var longLines = 0
     private var firstLongLineOffset: Int64 = 0
 
@@ -64,6 +67,7 @@ struct ParserCore {
     init(limits: ParserLimits, storage: UnsafeMutableRawBufferPointer) {
         self.limits = limits
         self.storage = storage
+        self.scanBase = UnsafeRawPointer(storage.baseAddress!)
         self.entities = [Entity(path: "", parent: nil, depth: 0, headerStart: .zero)]
         headerBytes.reserveCapacity(4096)
     }
@@ -154,11 +158,47 @@ struct ParserCore {
 
     private mutating func process(final: Bool) {
         guard let base = storage.baseAddress else { return }
+        let index = scan(UnsafeRawPointer(base), count: count, final: final)
+        if index > 0 {
+            let rest = count - index
+            if rest > 0 { memmove(base, base + index, rest) }
+            bufferOffset += Int64(index)
+            count = rest
+            searchedUpTo = max(0, searchedUpTo - index)
+        }
+    }
+
+    /// Parses bytes that stay where they are (a mapped window of a file) without copying them, except for a last
+    /// partial line, which is kept in the buffer until the next window completes it.
+    mutating func feedInPlace(_ bytes: UnsafeRawBufferPointer) {
+        var rest = bytes
+        // First complete the line kept from before, through the buffer.
+        while count > 0 && !rest.isEmpty {
+            let window = min(storage.count - count, rest.count)
+            let through = memchr(rest.baseAddress!, 0x0A, window).map { rest.baseAddress!.distance(to: UnsafeRawPointer($0)) + 1 } ?? window
+            feed(UnsafeRawBufferPointer(rebasing: rest[0..<through]))
+            rest = UnsafeRawBufferPointer(rebasing: rest[through...])
+        }
+        guard let base = rest.baseAddress, !rest.isEmpty else { return }
+        // The buffer is empty: `bufferOffset` is the offset of `base`, and lines are parsed where they lie.
+        searchedUpTo = 0
+        let consumed = scan(base, count: rest.count, final: false)
+        bufferOffset += Int64(consumed)
+        let tail = rest.count - consumed
+        storage.baseAddress!.copyMemory(from: base + consumed, byteCount: tail)
+        count = tail
+        searchedUpTo = tail
+    }
+
+    /// Handles every complete line of `base[0..<count]` (and, when `final`, the last partial one); returns how
+    /// many bytes were consumed. A partial line longer than half the buffer is handled in pieces.
+    private mutating func scan(_ base: UnsafeRawPointer, count: Int, final: Bool) -> Int {
+        scanBase = base
         var index = 0
         while index < count {
             let from = max(index, searchedUpTo)
             if let found = memchr(base + from, 0x0A, count - from) {
-                let lineFeed = base.distance(to: UnsafeMutableRawPointer(found))
+                let lineFeed = base.distance(to: UnsafeRawPointer(found))
                 let crlf = lineFeed > index && base.load(fromByteOffset: lineFeed - 1, as: UInt8.self) == 0x0D
                 handle(start: index, contentEnd: crlf ? lineFeed - 1 : lineFeed, terminator: crlf ? 2 : 1)
                 index = lineFeed + 1
@@ -179,26 +219,21 @@ struct ParserCore {
                 break
             }
         }
-        if index > 0 {
-            let rest = count - index
-            if rest > 0 { memmove(base, base + index, rest) }
-            bufferOffset += Int64(index)
-            count = rest
-            searchedUpTo = max(0, searchedUpTo - index)
-        }
+        return index
     }
 
-    /// One line, or a piece of a long line (`terminator` 0), at `storage[start..<contentEnd]`.
+    /// One line, or a piece of a long line (`terminator` 0), at `scanBase[start..<contentEnd]`.
     ///
     /// `terminator` is the length of the line break after the content: 2 for CRLF, 1 for a bare LF.
     private mutating func handle(start: Int, contentEnd: Int, terminator: Int) {
         let lineStart = bufferOffset + Int64(start)
+        if atLineStart { currentLineStart = lineStart }
         let bareBefore = bareLineFeeds
         if terminator == 1 { bareLineFeeds += 1 }
         currentLineLength += contentEnd - start
         if terminator > 0 {
             if currentLineLength > 998 {
-                if longLines == 0 { firstLongLineOffset = lineStart }
+                if longLines == 0 { firstLongLineOffset = currentLineStart }
                 longLines += 1
             }
             currentLineLength = 0
@@ -206,7 +241,7 @@ struct ParserCore {
         } else {
             endsWithLineFeed = false
         }
-        let content = UnsafeRawBufferPointer(start: storage.baseAddress! + start, count: contentEnd - start)
+        let content = UnsafeRawBufferPointer(start: scanBase + start, count: contentEnd - start)
         if inHeader {
             headerLine(content, terminator: terminator, lineStart: lineStart, bareBefore: bareBefore)
         } else {

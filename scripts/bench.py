@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Benchmarks mailprep check against its peers on the same files, in the same run.
+
+    python3 scripts/bench.py                 # release build, generate inputs if missing, 5 runs each
+    python3 scripts/bench.py --runs 3 --python-runs 1
+    python3 scripts/bench.py --no-python     # mailprep and wc -l only (Python takes minutes on 1 GB)
+
+Inputs (bench-out/, never committed) come from scripts/generate-large.py: a message of about 1 GB with one
+base64 attachment, and 10,000 drafts of 2-200 kB (about 700 MB). The page cache is warmed first. Each job is
+the same work: parse, list every leaf part with its decoded size. Reported: median wall time, throughput,
+peak RSS of the process (wait4), CPU use (user+system over wall: 200% is both cores), and the ratio to
+Python's email package.
+"""
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+OUT = os.path.join(ROOT, "bench-out")
+BIG = os.path.join(OUT, "one-gigabyte.eml")
+DRAFTS = os.path.join(OUT, "drafts")
+MAILPREP = os.path.join(ROOT, ".build", "release", "mailprep")
+
+
+def measure(command, runs):
+    """Runs `command` `runs` times; returns (median seconds, max peak RSS in MB, median CPU percent)."""
+    walls, rss, cpu = [], [], []
+    for _ in range(runs):
+        # posix_spawn, not fork: a forked Python would lend the child its own resident memory.
+        actions = [(os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0), (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0)]
+        executable = command[0] if os.path.isabs(command[0]) else shutil.which(command[0])
+        start = time.perf_counter()
+        pid = os.posix_spawn(executable, command, os.environ, file_actions=actions)
+        _, status, usage = os.wait4(pid, 0)
+        wall = time.perf_counter() - start
+        code = os.waitstatus_to_exitcode(status)
+        if code not in (0, 1):
+            sys.exit(f"bench: {' '.join(command)} exited {code}")
+        walls.append(wall)
+        rss.append(usage.ru_maxrss / 1024)
+        cpu.append(100 * (usage.ru_utime + usage.ru_stime) / wall)
+    return statistics.median(walls), max(rss), statistics.median(cpu)
+
+
+def folder_bytes(folder):
+    return sum(os.path.getsize(os.path.join(folder, name)) for name in os.listdir(folder))
+
+
+def warm(paths):
+    for path in paths:
+        if os.path.isdir(path):
+            for name in os.listdir(path):
+                with open(os.path.join(path, name), "rb") as f:
+                    while f.read(1 << 20):
+                        pass
+        else:
+            with open(path, "rb") as f:
+                while f.read(1 << 24):
+                    pass
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--python-runs", type=int, default=3)
+    parser.add_argument("--no-python", action="store_true")
+    parser.add_argument("--no-build", action="store_true")
+    args = parser.parse_args()
+
+    if not args.no_build:
+        subprocess.run(["swift", "build", "-c", "release"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    os.makedirs(OUT, exist_ok=True)
+    if not os.path.exists(BIG):
+        subprocess.run([sys.executable, os.path.join(HERE, "generate-large.py"), "message", BIG, "--decoded", "730MB"], check=True)
+    if not os.path.isdir(DRAFTS):
+        subprocess.run([sys.executable, os.path.join(HERE, "generate-large.py"), "drafts", DRAFTS], check=True)
+    warm([BIG, DRAFTS])
+    big_bytes = os.path.getsize(BIG)
+    drafts_bytes = folder_bytes(DRAFTS)
+    draft_files = [os.path.join(DRAFTS, name) for name in sorted(os.listdir(DRAFTS))]
+    python_job = [sys.executable, os.path.join(HERE, "bench_python.py")]
+
+    jobs = [
+        ("1 GB message", "wc -l (reading limit)", ["wc", "-l", BIG], big_bytes, args.runs),
+        ("1 GB message", "mailprep check --json", [MAILPREP, "check", "--json", BIG], big_bytes, args.runs),
+        ("10,000 drafts", "cat | wc -l (reading limit)", ["sh", "-c", f"cat {DRAFTS}/* | wc -l"], drafts_bytes, args.runs),
+        ("10,000 drafts", "mailprep check --json", [MAILPREP, "check", "--json", DRAFTS], drafts_bytes, args.runs),
+    ]
+    if not args.no_python:
+        jobs.insert(2, ("1 GB message", "Python email (compat32)", python_job + [BIG], big_bytes, args.python_runs))
+        jobs.append(("10,000 drafts", "Python email (compat32)", python_job + draft_files, drafts_bytes, args.python_runs))
+
+    print(f"inputs: {big_bytes:,} bytes; {len(draft_files):,} drafts, {drafts_bytes:,} bytes; {os.cpu_count()} cores")
+    print(f"{'input':<14} {'job':<28} {'runs':>4} {'median s':>9} {'GB/s':>6} {'peak RSS MB':>11} {'CPU %':>6} {'vs Python':>9}")
+    results = {}
+    for group, name, command, size, runs in jobs:
+        if runs <= 0:
+            continue
+        wall, rss, cpu = measure(command, runs)
+        results[(group, name)] = wall
+        python = results.get((group, "Python email (compat32)"))
+        ratio = f"{python / wall:.0f}x" if python and "mailprep" in name else ""
+        print(f"{group:<14} {name:<28} {runs:>4} {wall:>9.3f} {size / wall / 1e9:>6.2f} {rss:>11.1f} {cpu:>6.0f} {ratio:>9}")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -75,28 +75,3 @@ struct CheckCommand: ParsableCommand {
         if status != .fits { throw status.code }
     }
 }
-
-/// Writes one line to standard error, prefixed with the tool's name.
-func printError(_ message: String) {
-    FileHandle.standardError.write(Data(("mailprep: " + message + "\n").utf8))
-}
-
-/// Standard output written in large pieces: a folder of 10,000 results is one write, not 10,000 prints.
-struct OutputBuffer {
-    private var bytes: [UInt8] = []
-
-    mutating func append(_ line: [UInt8]) {
-        bytes += line
-        if bytes.count > 1 << 20 { flush() }
-    }
-
-    mutating func append(_ text: String) {
-        append(Array(text.utf8))
-    }
-
-    mutating func flush() {
-        guard !bytes.isEmpty else { return }
-        FileHandle.standardOutput.write(Data(bytes))
-        bytes.removeAll(keepingCapacity: true)
-    }
-}

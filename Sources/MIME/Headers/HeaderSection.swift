@@ -20,14 +20,19 @@ public struct HeaderSection: Sendable {
 
     /// The first field of that name (case-insensitive).
     public subscript(name: String) -> HeaderField? {
-        let lowered = name.lowercased()
-        return fields.first { $0.name.lowercased() == lowered }
+        fields.first { Self.sameName($0.name, name) }
     }
 
     /// Every field of that name (case-insensitive).
     public func all(_ name: String) -> [HeaderField] {
-        let lowered = name.lowercased()
-        return fields.filter { $0.name.lowercased() == lowered }
+        fields.filter { Self.sameName($0.name, name) }
+    }
+
+    /// Field names compare case-insensitively in ASCII (RFC 5322 section 1.2.2), without allocating.
+    static func sameName(_ a: String, _ b: String) -> Bool {
+        a.utf8.count == b.utf8.count && zip(a.utf8, b.utf8).allSatisfy { x, y in
+            x == y || (x | 0x20 == y | 0x20 && (x | 0x20) >= UInt8(ascii: "a") && (x | 0x20) <= UInt8(ascii: "z"))
+        }
     }
 
     /// A field's value decoded for display: RFC 2047 encoded words decoded, 8-bit text read as UTF-8 or a legacy charset.

@@ -39,8 +39,13 @@ public enum MessageReader {
         #if canImport(Glibc)
         _ = posix_fadvise(descriptor, 0, 0, POSIX_FADV_SEQUENTIAL)
         #endif
-        let parser = MessageParser(limits: limits)
         let size = Int64(info.st_size)
+        // A small file gets a buffer its size: no large allocation (and page faults) per draft in a folder.
+        var limits = limits
+        if size >= 0 && size < Int64(limits.bufferBytes) / 2 {
+            limits.bufferBytes = max(4096, Int(size) * 2)
+        }
+        let parser = MessageParser(limits: limits)
         if (info.st_mode & S_IFMT) == S_IFREG && size > 0 && size >= mappedThreshold {
             let mapped = feedMapped(descriptor: descriptor, size: size, window: mappedWindow, into: parser)
             // Whatever could not be mapped (or was appended meanwhile) is read; mapping leaves the file position alone.

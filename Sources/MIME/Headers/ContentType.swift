@@ -24,18 +24,37 @@ public struct ContentType: Sendable, Hashable {
 
     /// Parses a header value; nil when it has no valid type/subtype.
     public init?(parsing value: [UInt8]) {
-        var index = 0
-        while index < value.count, value[index] == 0x20 || value[index] == 0x09 { index += 1 }
-        let start = index
-        while index < value.count, value[index] != UInt8(ascii: ";") { index += 1 }
-        var main = ArraySlice(Self.removingComments(value[start..<index]))
-        while let last = main.last, last == 0x20 || last == 0x09 || last == 0x0D || last == 0x0A { main.removeLast() }
-        let text = String(decoding: main, as: UTF8.self)
-        let pieces = text.split(separator: "/", maxSplits: 1).map { String($0).trimmingWhitespace() }
-        guard pieces.count == 2, Self.isToken(pieces[0]), Self.isToken(pieces[1]) else { return nil }
-        self.type = pieces[0].lowercased()
-        self.subtype = pieces[1].lowercased()
-        self.parameters = MIMEParameters(parsing: value[index...])
+        var end = 0
+        while end < value.count, value[end] != UInt8(ascii: ";") { end += 1 }
+        let main = value[..<end].contains(UInt8(ascii: "(")) ? Self.removingComments(value[..<end]) : Array(value[..<end])
+        guard let slash = main.firstIndex(of: UInt8(ascii: "/")),
+              let type = Self.token(main[..<slash]), let subtype = Self.token(main[(slash + 1)...]) else { return nil }
+        self.type = type
+        self.subtype = subtype
+        self.parameters = MIMEParameters(parsing: value[end...])
+    }
+
+    /// The lowercased RFC 2045 token in `bytes` after trimming white space; nil if empty or not a token.
+    private static func token(_ bytes: ArraySlice<UInt8>) -> String? {
+        var slice = bytes
+        while let first = slice.first, first == 0x20 || first == 0x09 || first == 0x0D || first == 0x0A { slice.removeFirst() }
+        while let last = slice.last, last == 0x20 || last == 0x09 || last == 0x0D || last == 0x0A { slice.removeLast() }
+        guard !slice.isEmpty else { return nil }
+        var lowered: [UInt8] = []
+        lowered.reserveCapacity(slice.count)
+        for byte in slice {
+            switch byte {
+            case 0...0x20, 0x7F...0xFF, UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "<"), UInt8(ascii: ">"),
+                 UInt8(ascii: "@"), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: ":"), UInt8(ascii: "\\"),
+                 UInt8(ascii: "\""), UInt8(ascii: "/"), UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "?"), UInt8(ascii: "="):
+                return nil
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"):
+                lowered.append(byte | 0x20)
+            default:
+                lowered.append(byte)
+            }
+        }
+        return String(decoding: lowered, as: UTF8.self)
     }
 
     /// The bytes without RFC 5322 comments ("(...)", nested, with quoted pairs).
@@ -53,12 +72,6 @@ public struct ContentType: Sendable, Hashable {
             index += 1
         }
         return out
-    }
-
-    private static func isToken(_ text: String) -> Bool {
-        !text.isEmpty && text.utf8.allSatisfy { byte in
-            byte > 0x20 && byte < 0x7F && !"()<>@,;:\\\"/[]?=".utf8.contains(byte)
-        }
     }
 }
 

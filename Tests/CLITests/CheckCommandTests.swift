@@ -181,20 +181,10 @@ enum Schema {
     }
 
     static func validate(_ jsonLines: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Tool.root.appendingPathComponent("scripts/validate-json.py").path,
-                             Tool.root.appendingPathComponent("schema/check-result.schema.json").path]
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        input.fileHandleForWriting.write(Data(jsonLines.utf8))
-        try input.fileHandleForWriting.close()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        if process.terminationStatus != 0 { throw Invalid(description: "schema validation failed: \(text)") }
+        // python3 as the user's PATH finds it: where scripts/setup installed jsonschema.
+        let run = try Tool.exec(["/usr/bin/env", "python3", Tool.root.appendingPathComponent("scripts/validate-json.py").path,
+                                 Tool.root.appendingPathComponent("schema/check-result.schema.json").path],
+                                stdin: Data(jsonLines.utf8), environment: ProcessInfo.processInfo.environment)
+        if run.status != 0 { throw Invalid(description: "schema validation failed: \(run.stdout)\(run.stderr)") }
     }
 }

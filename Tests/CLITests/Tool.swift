@@ -24,20 +24,23 @@ struct Tool {
     }
 
     /// Runs `mailprep arguments...` in the repository root with a clean, English environment plus `environment`.
+    /// `prefix` runs it through another program (`setpriv ...`).
     static func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:], executable: URL? = nil,
                     prefix: [String] = []) throws -> Run {
-        let process = Process()
-        if prefix.isEmpty {
-            process.executableURL = executable ?? binary
-            process.arguments = arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: prefix[0])
-            process.arguments = Array(prefix.dropFirst()) + [(executable ?? binary).path] + arguments
-        }
-        process.currentDirectoryURL = root
         var env = ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"]
         env.merge(environment) { $1 }
-        process.environment = env
+        let program = (executable ?? binary).path
+        let command = prefix.isEmpty ? [program] + arguments : prefix + [program] + arguments
+        return try exec(command, stdin: stdin, environment: env)
+    }
+
+    /// Runs any command in the repository root, feeding `stdin` and collecting both outputs.
+    static func exec(_ command: [String], stdin: Data? = nil, environment: [String: String]) throws -> Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
+        process.currentDirectoryURL = root
+        process.environment = environment
         let out = Pipe()
         let err = Pipe()
         let input = Pipe()

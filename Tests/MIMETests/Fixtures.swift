@@ -48,15 +48,20 @@ enum Fixtures {
     /// Parses by pushing chunks of `size` bytes.
     static func parse(_ bytes: [UInt8], chunk size: Int, limits: ParserLimits = .default) -> Message {
         let parser = MessageParser(limits: limits)
+        pieces(of: bytes, size: size) { parser.feed($0) }
+        return parser.finish()
+    }
+
+    /// Calls `body` with consecutive pieces of `size` bytes (the last may be shorter).
+    static func pieces(of bytes: [UInt8], size: Int, _ body: (UnsafeRawBufferPointer) -> Void) {
         bytes.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
                 let end = min(raw.count, offset + size)
-                parser.feed(UnsafeRawBufferPointer(rebasing: raw[offset..<end]))
+                body(UnsafeRawBufferPointer(rebasing: raw[offset..<end]))
                 offset = end
             }
         }
-        return parser.finish()
     }
 }
 

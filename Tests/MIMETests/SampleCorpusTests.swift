@@ -84,14 +84,7 @@ struct ReadingFiles {
         let whole = MessageSummary(MessageParser.parse(bytes))
         for piece in [1, 13, 4095, 9000] {
             let parser = MessageParser(limits: ParserLimits(bufferBytes: 4096))
-            bytes.withUnsafeBytes { raw in
-                var offset = 0
-                while offset < raw.count {
-                    let end = min(raw.count, offset + piece)
-                    parser.feedInPlace(UnsafeRawBufferPointer(rebasing: raw[offset..<end]))
-                    offset = end
-                }
-            }
+            Fixtures.pieces(of: bytes, size: piece) { parser.feedInPlace($0) }
             #expect(MessageSummary(parser.finish()) == whole, "pieces of \(piece)")
         }
     }

@@ -9,10 +9,12 @@ import MailPrepCore
 /// | 1  | at least one message is over its limit |
 /// | 64 | usage error (bad flag or value) |
 /// | 65 | a message could not be read as a message (empty, no header) |
+/// | 65 | `fix`: signed or encrypted (never changed), or an attachment to compress is damaged |
 /// | 66 | input missing or unreadable (no such file, no permission, a folder with no messages) |
 /// | 70 | internal error |
+/// | 73 | `fix`: the output cannot be written (exists without --force, no permission, disk full); nothing is left behind |
 ///
-/// When several apply (a folder), the highest wins: 70 > 66 > 65 > 1 > 0.
+/// When several apply (a folder), the highest wins: 70 > 73 > 66 > 65 > 1 > 0.
 enum ExitStatus: Int32 {
     case fits = 0
     case over = 1
@@ -20,6 +22,7 @@ enum ExitStatus: Int32 {
     case notAMessage = 65
     case unreadable = 66
     case internalError = 70
+    case cannotWrite = 73
 
     var code: ExitCode { ExitCode(rawValue) }
 
@@ -30,7 +33,8 @@ enum ExitStatus: Int32 {
         case .notAMessage: 2
         case .unreadable: 3
         case .usage: 4
-        case .internalError: 5
+        case .cannotWrite: 5
+        case .internalError: 6
         }
     }
 

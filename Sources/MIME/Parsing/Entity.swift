@@ -35,6 +35,9 @@ public struct Entity: Sendable {
     public internal(set) var bodyWireBytes: Int64 = 0
     /// Octets of the body after transfer decoding; text line breaks count as CRLF (the canonical form).
     public internal(set) var decodedBytes: Int64 = 0
+    /// True when the body is the last thing in a source without a final line break: the CRLF a client adds when
+    /// sending ends it (and counts in its sizes).
+    public internal(set) var endsWithAddedLineBreak = false
 
     /// Where the header and the body begin, with the bare line feeds before them, so spans measure on the wire.
     var headerStart = WirePosition.zero

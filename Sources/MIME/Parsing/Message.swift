@@ -10,6 +10,13 @@ public struct Message: Sendable {
     public internal(set) var wireBytes: Int64
     /// Number of line feeds in the source without a CR before them.
     public internal(set) var bareLineFeeds: Int64
+    /// Number of line breaks in the source.
+    public internal(set) var lineFeeds: Int64
+
+    /// The line break the source uses: CRLF, unless every line ends in a bare LF (as Unix mail tools write).
+    public var lineBreak: [UInt8] {
+        lineFeeds > 0 && bareLineFeeds == lineFeeds ? [0x0A] : [0x0D, 0x0A]
+    }
 
     public var root: Entity { entities[0] }
 

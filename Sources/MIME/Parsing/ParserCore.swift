@@ -22,6 +22,7 @@ struct ParserCore {
     // Line state
     var atLineStart = true
     var bareLineFeeds: Int64 = 0
+    var lineFeeds: Int64 = 0
     var endsWithLineFeed = true
     var currentLineLength = 0
     var currentLineStart: Int64 = 0
@@ -113,6 +114,7 @@ struct ParserCore {
             if entities[current].parent == nil {
                 // A single-part message: the last line break is part of its body.
                 if pending != nil || unterminated { commitLineBreak() }
+                entities[current].endsWithAddedLineBreak = unterminated
                 closeLeaf(at: end)
             } else {
                 // A part of a multipart that never closes: the last line break goes with the missing delimiter,
@@ -150,7 +152,8 @@ struct ParserCore {
             defects: defects,
             sourceBytes: total,
             wireBytes: end.offset + end.addedOctets,
-            bareLineFeeds: bareLineFeeds
+            bareLineFeeds: bareLineFeeds,
+            lineFeeds: lineFeeds
         )
     }
 
@@ -230,6 +233,7 @@ struct ParserCore {
         if atLineStart { currentLineStart = lineStart }
         let bareBefore = bareLineFeeds
         if terminator == 1 { bareLineFeeds += 1 }
+        if terminator > 0 { lineFeeds += 1 }
         currentLineLength += contentEnd - start
         if terminator > 0 {
             if currentLineLength > 998 {

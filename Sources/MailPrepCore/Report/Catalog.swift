@@ -36,6 +36,19 @@ public struct Catalog: Sendable {
     public var tableLargeFiles: String
     public var tableSource: String
     public var tableNotes: String
+    public var fixPlanFor: @Sendable (String) -> String
+    public var fixCompress: String
+    public var fixKeep: String
+    public var fixColumnAction: String
+    public var fixColumnBefore: String
+    public var fixColumnAfter: String
+    public var fixColumnRatio: String
+    public var fixColumnTime: String
+    public var fixNothingToDo: String
+    public var fixTotal: @Sendable (_ size: String, _ estimated: Bool) -> String
+    public var fixLargest: String
+    public var fixNeedsLink: String
+    public var fixBackup: @Sendable (String) -> String
 }
 
 extension Catalog {
@@ -90,7 +103,15 @@ extension Catalog {
         fitsShort: "fits", overShort: "OVER", failedShort: "ERROR",
         progress: { done, total in "checked \(done) of \(total)" },
         tableProvider: "provider", tableDomains: "domains", tableSend: "send", tableReceive: "receive",
-        tableLargeFiles: "large files", tableSource: "source", tableNotes: "notes"
+        tableLargeFiles: "large files", tableSource: "source", tableNotes: "notes",
+        fixPlanFor: { "plan for \($0) (nothing written)" },
+        fixCompress: "compress", fixKeep: "keep",
+        fixColumnAction: "action", fixColumnBefore: "before", fixColumnAfter: "after", fixColumnRatio: "ratio", fixColumnTime: "time",
+        fixNothingToDo: "no attachments",
+        fixTotal: { size, estimated in "result: \(size) on the wire" + (estimated ? " (estimated from samples)" : "") },
+        fixLargest: "largest parts now:",
+        fixNeedsLink: "compression alone cannot make it fit: the largest attachments need to leave the message (a download link)",
+        fixBackup: { "original kept as \($0)" }
     )
 
     public static let traditionalChinese = Catalog(
@@ -144,6 +165,14 @@ extension Catalog {
         fitsShort: "可寄出", overShort: "超出", failedShort: "錯誤",
         progress: { done, total in "已檢查 \(done)／\(total)" },
         tableProvider: "服務商", tableDomains: "網域", tableSend: "寄件", tableReceive: "收件",
-        tableLargeFiles: "大型檔案", tableSource: "來源", tableNotes: "備註"
+        tableLargeFiles: "大型檔案", tableSource: "來源", tableNotes: "備註",
+        fixPlanFor: { "\($0) 的處理計劃（未寫入任何檔案）" },
+        fixCompress: "壓縮", fixKeep: "保留",
+        fixColumnAction: "處理", fixColumnBefore: "之前", fixColumnAfter: "之後", fixColumnRatio: "比率", fixColumnTime: "時間",
+        fixNothingToDo: "沒有附件",
+        fixTotal: { size, estimated in "結果：傳送時 \(size)" + (estimated ? "（按抽樣估計）" : "") },
+        fixLargest: "目前最大的部分：",
+        fixNeedsLink: "單靠壓縮無法符合上限：最大的附件須移出郵件（改用下載連結）",
+        fixBackup: { "原檔已保留為 \($0)" }
     )
 }

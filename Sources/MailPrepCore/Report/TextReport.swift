@@ -9,11 +9,11 @@ public struct TextReport: Sendable {
         self.color = color
     }
 
-    private func paint(_ text: String, _ code: String) -> String {
+    func paint(_ text: String, _ code: String) -> String {
         color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
     }
 
-    private func sized(_ bytes: Int64) -> String {
+    func sized(_ bytes: Int64) -> String {
         "\(catalog.bytes(ByteCount.grouped(bytes))) (\(ByteCount.human(bytes)))"
     }
 

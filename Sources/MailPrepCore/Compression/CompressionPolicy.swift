@@ -1,0 +1,43 @@
+import MIME
+
+/// Which attachments are worth compressing: not those already compressed (images, media, archives, and the
+/// office and ebook formats that are zip inside), nor text that is the message's own body.
+public enum CompressionPolicy {
+    static let compressedTypes: Set<String> = [
+        "image/jpeg", "image/png", "image/gif", "image/heic", "image/heif", "image/webp", "image/avif",
+        "audio/mpeg", "audio/mp4", "audio/aac", "audio/ogg", "audio/opus", "video/mp4", "video/quicktime",
+        "video/webm", "video/x-matroska", "video/mpeg",
+        "application/zip", "application/x-zip-compressed", "application/gzip", "application/x-gzip",
+        "application/x-bzip2", "application/x-xz", "application/zstd", "application/x-7z-compressed",
+        "application/vnd.rar", "application/x-rar-compressed", "application/java-archive",
+        "application/vnd.android.package-archive", "application/epub+zip",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.spreadsheet",
+        "application/vnd.oasis.opendocument.presentation", "application/pkcs7-mime", "application/pgp-encrypted",
+    ]
+
+    static let compressedExtensions: Set<String> = [
+        "jpg", "jpeg", "png", "gif", "heic", "heif", "webp", "avif", "mp3", "m4a", "aac", "ogg", "opus", "mp4", "m4v",
+        "mov", "webm", "mkv", "zip", "gz", "tgz", "bz2", "xz", "zst", "7z", "rar", "jar", "apk", "epub",
+        "docx", "xlsx", "pptx", "odt", "ods", "odp", "pages", "numbers", "key",
+    ]
+
+    /// Why an entity is not a candidate, or nil when it is one.
+    public static func reasonToSkip(_ entity: Entity, in message: Message) -> String? {
+        guard entity.kind == .leaf else { return entity.kind == .message ? "attached message" : "multipart" }
+        let type = entity.contentType.mimeType
+        let isAttachment = entity.disposition == "attachment" || (entity.filename != nil && entity.disposition != "inline")
+        guard isAttachment else { return "message text or inline content" }
+        if let parent = entity.parent, message.entities[parent].contentType.subtype == "related" {
+            return "referenced by the message's HTML"
+        }
+        if compressedTypes.contains(type) { return "already compressed (\(type))" }
+        if let name = entity.filename?.lowercased(), let dot = name.lastIndex(of: "."),
+           compressedExtensions.contains(String(name[name.index(after: dot)...])) {
+            return "already compressed (.\(name[name.index(after: dot)...]))"
+        }
+        return nil
+    }
+}

@@ -1,0 +1,107 @@
+import MIME
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A file that appears whole or not at all: written as a temporary file in the target folder, synced, then
+/// renamed over the target (or linked to it, when an existing file must not be replaced).
+final class AtomicFile {
+    let path: String
+    let temporaryPath: String
+    private(set) var descriptor: Int32
+    private var done = false
+
+    /// Creates the temporary file beside `path`, with `mode` (the input's, so a private draft stays private).
+    init(path: String, mode: mode_t) throws {
+        self.path = path
+        let slash = path.lastIndex(of: "/")
+        let folder = slash.map { String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        var template = Array("\(folder.isEmpty ? "/" : folder)/.\(name).mailprep-XXXXXX".utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard descriptor >= 0 else { throw FileError(path: path, errno: errno, operation: "create") }
+        self.descriptor = descriptor
+        self.temporaryPath = String(cString: template)
+        fchmod(descriptor, mode & 0o777)
+    }
+
+    deinit {
+        discard()
+    }
+
+    /// Syncs the data and puts the file in place. Without `replace`, an existing file at `path` is an error.
+    func commit(replace: Bool) throws {
+        guard fsync(descriptor) == 0 else { throw FileError(path: path, errno: errno, operation: "sync") }
+        close(descriptor)
+        descriptor = -1
+        if replace {
+            guard rename(temporaryPath, path) == 0 else { throw FileError(path: path, errno: errno, operation: "rename") }
+        } else {
+            guard link(temporaryPath, path) == 0 else { throw FileError(path: path, errno: errno, operation: "create") }
+            unlink(temporaryPath)
+        }
+        done = true
+        Self.syncFolder(of: path)
+    }
+
+    /// Removes the temporary file (after a failure).
+    func discard() {
+        if descriptor >= 0 {
+            close(descriptor)
+            descriptor = -1
+        }
+        if !done {
+            unlink(temporaryPath)
+            done = true
+        }
+    }
+
+    /// Makes a rename durable: syncs the folder that holds `path`.
+    static func syncFolder(of path: String) {
+        let folder = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+        let descriptor = open(folder.isEmpty ? "/" : folder, O_RDONLY | O_DIRECTORY)
+        if descriptor >= 0 {
+            fsync(descriptor)
+            close(descriptor)
+        }
+    }
+}
+
+/// Standard input copied to a temporary file, so it can be read again (the writer copies spans of it).
+final class SpooledInput {
+    let path: String
+
+    init() throws {
+        let folder = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+        var template = Array("\(folder)/mailprep-stdin-XXXXXX".utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard descriptor >= 0 else { throw FileError(path: folder, errno: errno, operation: "create") }
+        path = String(cString: template)
+        defer { close(descriptor) }
+        var sink = FileSink(descriptor: descriptor, path: path)
+        var buffer = [UInt8](repeating: 0, count: 1 << 18)
+        while true {
+            let got = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+            if got < 0 {
+                if errno == EINTR { continue }
+                unlink(path)
+                throw FileError(path: "-", errno: errno, operation: "read")
+            }
+            if got == 0 { break }
+            do {
+                try buffer.withUnsafeBytes { try sink.write(UnsafeRawBufferPointer(rebasing: $0[0..<got])) }
+            } catch {
+                unlink(path)
+                throw error
+            }
+        }
+        do { try sink.flush() } catch { unlink(path); throw error }
+    }
+
+    deinit {
+        unlink(path)
+    }
+}

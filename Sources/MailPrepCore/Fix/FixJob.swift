@@ -1,0 +1,203 @@
+import Dispatch
+import Foundation
+import MIME
+
+/// Why `mailprep fix` did not write a message.
+public enum FixError: Error, Sendable {
+    /// The input could not be read, or is not a message.
+    case input(CheckFailure)
+    /// Signed or encrypted content would break if changed.
+    case signedOrEncrypted(file: String)
+    /// An attachment that would be compressed is damaged; compressing it would hide that.
+    case damagedPart(file: String, path: String, filename: String?, problem: String)
+    /// The output exists and `--force` was not given.
+    case outputExists(path: String)
+    /// Writing failed (disk full, no permission); nothing was left behind.
+    case write(FileError)
+    case archive(ArchiveError)
+}
+
+/// Where the fixed message goes.
+public enum FixOutput: Sendable, Equatable {
+    case file(String)
+    case standardOutput
+    /// Replace the input, keeping the original as `<input>.orig`.
+    case inPlace
+}
+
+/// What `mailprep fix` did (or, with `planOnly`, would do).
+public struct FixResult: Sendable {
+    public var file: String
+    /// Where the message was written; nil for a plan.
+    public var output: String?
+    public var backup: String?
+    public var plan: FixPlan
+    /// Octets on the wire the plan predicts.
+    public var predictedWireBytes: Int64
+    /// Octets on the wire of the message written, measured by parsing it again; nil for a plan.
+    public var wireBytes: Int64?
+    /// Octets of the file written.
+    public var writtenBytes: Int64?
+    public var planOnly: Bool
+
+    public var fits: Bool { plan.fits }
+    public var binding: AppliedLimit? { plan.limits.min { $0.headroomBytes < $1.headroomBytes } }
+}
+
+/// Plans and carries out the least change that makes a message fit.
+public struct FixJob: Sendable {
+    public var check: MessageCheck
+    public var options: FixOptions
+
+    public init(check: MessageCheck, options: FixOptions) {
+        self.check = check
+        self.options = options
+    }
+
+    public func run(input: String, output: FixOutput, force: Bool, planOnly: Bool) throws(FixError) -> FixResult {
+        let spool: SpooledInput?
+        do { spool = input == "-" ? try SpooledInput() : nil } catch { throw .write(error as? FileError ?? FileError(path: "-", errno: EIO, operation: "read")) }
+        let path = spool?.path ?? input
+        let message: Message
+        do {
+            message = try MessageReader.parse(path: path, limits: check.parserLimits)
+        } catch {
+            throw .input(MessageCheck.failure(for: error, file: input))
+        }
+        guard case .checked(let checked) = check.check(message, file: input) else {
+            if case .failed(let failure) = check.check(message, file: input) { throw .input(failure) }
+            throw .input(CheckFailure(file: input, kind: .notAMessage))
+        }
+        if message.isSignedOrEncrypted { throw .signedOrEncrypted(file: input) }
+        let source: SourceFile
+        do { source = try SourceFile(path: path) } catch { throw .write(error as? FileError ?? FileError(path: path, errno: EIO, operation: "open")) }
+        try refuseDamagedCandidates(message, file: input)
+
+        let policy = check.policy
+        let limitsFor: (Int64, Int64) -> [AppliedLimit] = { wire, decoded in
+            policy.limits(sender: checked.sender, recipients: checked.recipients, wireBytes: wire, decodedBytes: decoded)
+        }
+        let planner = FixPlanner(message: message, source: source, options: options, limitsFor: limitsFor)
+        var plan: FixPlan
+        do { plan = try planner.plan() } catch { throw Self.wrap(error) }
+        if planOnly {
+            return FixResult(file: input, plan: plan, predictedWireBytes: plan.wireBytes, planOnly: true)
+        }
+
+        let outputPath: String?
+        switch output {
+        case .file(let file): outputPath = file
+        case .inPlace: outputPath = input
+        case .standardOutput: outputPath = nil
+        }
+        if let outputPath, !force, output != .inPlace, FileManager.default.fileExists(atPath: outputPath) {
+            throw .outputExists(path: outputPath)
+        }
+        let backup = output == .inPlace ? input + ".orig" : nil
+        if let backup, !force, FileManager.default.fileExists(atPath: backup) { throw .outputExists(path: backup) }
+        let scratch = Self.folder(of: outputPath ?? (ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp") + "/x")
+
+        // Compress for real; step up the level (and take every worthwhile attachment) while it does not fit.
+        var archives = ArchiveSet(folder: scratch)
+        var writer = MessageWriter(message: message, source: source)
+        var attempt = 0
+        while true {
+            do {
+                try archives.make(plan.compressions, message: message, source: source, format: options.format, date: Self.date(of: message))
+            } catch { throw Self.wrap(error) }
+            plan = archives.apply(to: plan, minimumGain: options.minimumGain)
+            writer.replacements = archives.replacements(for: plan, message: message, format: options.format)
+            let measured: (bytes: Int64, wireBytes: Int64)
+            do { measured = try writer.measure() } catch { throw Self.wrap(error) }
+            plan.wireBytes = measured.wireBytes
+            plan.limits = limitsFor(plan.wireBytes, plan.decodedBytes)
+            attempt += 1
+            guard !plan.fits, options.level == nil, attempt < 3, let next = Self.escalate(plan, attempt: attempt, planner: planner) else { break }
+            plan = next
+        }
+
+        let result: (written: Int64, wire: Int64)
+        do {
+            result = try write(writer, to: outputPath, replace: force || output == .inPlace, backup: backup, mode: Self.mode(of: path))
+        } catch { throw Self.wrap(error) }
+        return FixResult(file: input, output: outputPath ?? "-", backup: backup, plan: plan, predictedWireBytes: plan.wireBytes,
+                         wireBytes: result.wire, writtenBytes: result.written, planOnly: false)
+    }
+
+    /// Every worthwhile attachment at a higher level: what is left when the chosen ones did not suffice.
+    private static func escalate(_ plan: FixPlan, attempt: Int, planner: FixPlanner) -> FixPlan? {
+        var next = plan
+        let level = FixPlanner.automaticLevels[min(attempt, FixPlanner.automaticLevels.count - 1)]
+        var changed = false
+        for index in next.actions.indices where next.actions[index].kind == .compress || next.actions[index].reason == "not needed" {
+            next.actions[index].kind = .compress
+            next.actions[index].level = level
+            next.actions[index].format = planner.options.format
+            next.actions[index].archiveName = next.actions[index].archiveName
+                ?? (next.actions[index].filename ?? "attachment-\(next.actions[index].path)") + "." + planner.options.format.fileExtension
+            next.actions[index].reason = nil
+            changed = true
+        }
+        return changed ? next : nil
+    }
+
+    /// Writes the message (to an atomic file or standard output) and measures what was written.
+    private func write(_ writer: MessageWriter, to outputPath: String?, replace: Bool, backup: String?, mode: mode_t) throws -> (written: Int64, wire: Int64) {
+        let predicted = try writer.measure()
+        guard let outputPath else {
+            var sink = FileSink(descriptor: 1, path: "-")
+            try writer.write(into: &sink)
+            try sink.flush()
+            return (sink.written, predicted.wireBytes)
+        }
+        let file = try AtomicFile(path: outputPath, mode: mode)
+        var sink = FileSink(descriptor: file.descriptor, path: outputPath)
+        try writer.write(into: &sink)
+        try sink.flush()
+        guard sink.written == predicted.bytes else {
+            throw FileError(path: outputPath, errno: EIO, operation: "write (size differs from the prediction)")
+        }
+        if let backup {
+            guard link(outputPath, backup) == 0 else { throw FileError(path: backup, errno: errno, operation: "create backup") }
+        }
+        try file.commit(replace: replace)
+        let written = try MessageReader.parse(path: outputPath, limits: check.parserLimits)
+        return (sink.written, written.wireBytes)
+    }
+
+    private func refuseDamagedCandidates(_ message: Message, file: String) throws(FixError) {
+        let damage: Set<Defect.Code> = [.truncatedBase64, .invalidBase64Characters, .truncatedUuencode]
+        for entity in message.entities where entity.isLeaf && CompressionPolicy.reasonToSkip(entity, in: message) == nil {
+            if let defect = message.defects.first(where: { $0.path == entity.path && damage.contains($0.code) }) {
+                throw .damagedPart(file: file, path: entity.path, filename: entity.filename, problem: defect.code.rawValue)
+            }
+        }
+    }
+
+    static func wrap(_ error: any Error) -> FixError {
+        switch error {
+        case let error as FixError: error
+        case let error as FileError: .write(error)
+        case let error as ArchiveError: .archive(error)
+        case let error as MessageReadError: .input(MessageCheck.failure(for: error, file: error.path))
+        default: .write(FileError(path: "?", errno: EIO, operation: "\(error)"))
+        }
+    }
+
+    static func folder(of path: String) -> String {
+        path.lastIndex(of: "/").map { String(path[..<$0]) }.map { $0.isEmpty ? "/" : $0 } ?? "."
+    }
+
+    static func mode(of path: String) -> mode_t {
+        var info = stat()
+        return stat(path, &info) == 0 ? info.st_mode : 0o600
+    }
+
+    /// The time archived files get: the message's Date, else now.
+    static func date(of message: Message) -> Int64 {
+        if let text = message.root.header.text("Date"), let date = RFC5322Date.parse(text) {
+            return Int64(date.timeIntervalSince1970)
+        }
+        return Int64(Date().timeIntervalSince1970)
+    }
+}

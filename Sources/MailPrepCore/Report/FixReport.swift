@@ -1,0 +1,58 @@
+import Foundation
+
+/// `mailprep fix` results for people.
+public struct FixReport: Sendable {
+    public var text: TextReport
+
+    public init(language: Language, color: Bool) {
+        text = TextReport(language: language, color: color)
+    }
+
+    public func render(_ result: FixResult) -> String {
+        let catalog = text.catalog
+        var lines: [String] = []
+        lines.append(result.planOnly ? catalog.fixPlanFor(result.file) : "\(result.file) → \(result.output ?? "-")")
+        let rows = result.plan.actions.map { action -> [String] in
+            let what: String
+            switch action.kind {
+            case .compress:
+                what = "\(catalog.fixCompress) \(action.format?.rawValue ?? "") -\(action.level ?? 0)"
+            case .keep:
+                what = catalog.fixKeep + (action.reason.map { " (\($0))" } ?? "")
+            }
+            let after = action.kind == .compress ? (action.estimated ? "≈" : "") + ByteCount.human(action.afterBytes) : ""
+            let ratio = action.kind == .compress ? "\(Int((Double(action.afterBytes) / Double(max(1, action.beforeBytes)) * 100).rounded()))%" : ""
+            let time = action.seconds.map { String(format: "%.2f s", $0) } ?? ""
+            return [action.path, DisplayWidth.truncateMiddle(action.filename ?? "", to: 40), what,
+                    ByteCount.human(action.beforeBytes), after, ratio, time]
+        }
+        let header = [catalog.columnPart, catalog.columnName, catalog.fixColumnAction, catalog.fixColumnBefore,
+                      catalog.fixColumnAfter, catalog.fixColumnRatio, catalog.fixColumnTime]
+        if !rows.isEmpty {
+            lines += text.table(header: header, rows: rows, rightAligned: [3, 4, 5, 6], maxWidths: [12, 40, 48, 10, 10, 6, 9]).map { "  " + $0 }
+        } else {
+            lines.append("  " + catalog.fixNothingToDo)
+        }
+        let wire = result.wireBytes ?? result.predictedWireBytes
+        lines.append("  " + catalog.fixTotal(text.sized(wire), result.planOnly || !result.plan.isExact))
+        if let binding = result.binding {
+            lines.append("  " + catalog.limitLine(text.sized(binding.bytes), binding.measuredOn))
+            lines.append("    " + text.describe(binding))
+            if binding.fits {
+                lines.append("  " + text.paint("✓ " + catalog.fits(ByteCount.human(binding.headroomBytes)), "32"))
+            } else {
+                let over = -binding.headroomBytes
+                lines.append("  " + text.paint("✗ " + catalog.over("\(ByteCount.human(over)) (\(catalog.bytes(ByteCount.grouped(over))))"), "31;1"))
+                let largest = result.plan.actions.sorted { $0.afterWireBytes > $1.afterWireBytes }.prefix(3)
+                lines.append("  " + catalog.fixLargest)
+                for action in largest {
+                    lines.append("    \(DisplayWidth.pad(ByteCount.human(action.afterWireBytes), to: 9)) \(action.path) \(action.filename ?? "")")
+                }
+                lines.append("  " + catalog.fixNeedsLink)
+            }
+        }
+        if let backup = result.backup { lines.append("  " + catalog.fixBackup(backup)) }
+        lines.append("  " + text.paint(catalog.unitNote, "2"))
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,42 @@
+/// The stable JSON form of `mailprep fix` results, described by `schema/fix-result.schema.json`.
+extension FixResult {
+    public var json: JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("file", .string(file)),
+            ("output", .optional(output)),
+            ("backup", .optional(backup)),
+            ("planOnly", .bool(planOnly)),
+            ("predictedWireBytes", .int(predictedWireBytes)),
+            ("wireBytes", wireBytes.map(JSONValue.int) ?? .null),
+            ("writtenBytes", writtenBytes.map(JSONValue.int) ?? .null),
+            ("exact", .bool(plan.isExact)),
+            ("fits", .bool(fits)),
+            ("limit", binding?.json ?? .null),
+            ("limits", .array(plan.limits.map(\.json))),
+            ("actions", .array(plan.actions.map(\.json))),
+        ]
+        let over = binding.map { max(0, -$0.headroomBytes) } ?? 0
+        members.append(("overBytes", .int(over)))
+        return .object(members)
+    }
+}
+
+extension FixAction {
+    public var json: JSONValue {
+        .object([
+            ("path", .string(path)),
+            ("filename", .optional(filename)),
+            ("action", .string(kind.rawValue)),
+            ("reason", .optional(reason)),
+            ("format", .optional(format?.rawValue)),
+            ("level", level.map { .int(Int64($0)) } ?? .null),
+            ("archiveName", .optional(archiveName)),
+            ("beforeBytes", .int(beforeBytes)),
+            ("afterBytes", .int(afterBytes)),
+            ("beforeWireBytes", .int(beforeWireBytes)),
+            ("afterWireBytes", .int(afterWireBytes)),
+            ("estimated", .bool(estimated)),
+            ("seconds", seconds.map { .string(String(format: "%.3f", $0)) } ?? .null),
+        ])
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+@testable import MIME
+
+/// The one serializer: what it counts is what it writes, untouched bytes are copied as they are, new parts
+/// read back as written.
+@Suite("Writing messages")
+struct WriterExamples {
+    @Test("base64 output matches Foundation's, and its length matches the formula", arguments: [0, 1, 2, 3, 56, 57, 58, 114, 1000, 65_537])
+    func base64(size: Int) throws {
+        var generator = DecodedSizeExamples.Seeded(state: UInt64(size) + 11)
+        let data = (0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        var encoder = Base64EncodingSink(MemorySink())
+        DecodedSizeExamples.feedInPieces(data, using: &generator) { try? encoder.write($0) }
+        let written = try encoder.finish().bytes
+        let expected = Data(data).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed])
+        #expect(String(decoding: written, as: UTF8.self) == expected)
+        #expect(Int64(written.count) == Base64EncodingSink<MemorySink>.encodedBytes(of: Int64(size)))
+        var decoder = Base64DecodingSink(MemorySink())
+        try decoder.write(written)
+        #expect(try decoder.finish().bytes == data)
+    }
+
+    @Test("with no edits the writer reproduces the source byte for byte, and counts what it writes", arguments: Fixtures.sampleNames)
+    func identity(name: String) throws {
+        let path = Fixtures.samples.appendingPathComponent(name).path
+        let message = try MessageReader.parse(path: path)
+        let writer = MessageWriter(message: message, source: try SourceFile(path: path))
+        var memory = MemorySink()
+        try writer.write(into: &memory)
+        #expect(memory.bytes == Fixtures.bytes(name))
+        let measured = try writer.measure()
+        #expect(measured.bytes == Int64(memory.bytes.count))
+        #expect(measured.wireBytes == message.wireBytes)
+    }
+
+    @Test("decoding a body gives exactly the decoded size the parser counted", arguments: Fixtures.sampleNames)
+    func decodedBodiesMatchCounts(name: String) throws {
+        let path = Fixtures.samples.appendingPathComponent(name).path
+        let message = try MessageReader.parse(path: path)
+        let source = try SourceFile(path: path)
+        for leaf in message.leaves {
+            var counter = CountingSink()
+            try source.decodeBody(of: leaf, into: &counter)
+            #expect(counter.bytes == leaf.decodedBytes, "part \(leaf.path)")
+        }
+    }
+
+    @Test("a new part with a Chinese name reads back with that name, in both header forms")
+    func chineseFilename() throws {
+        let name = "二零二六年第三季業務檢討會議簡報（最終版）附件資料彙整.pdf.zip"
+        let header = NewPart(mimeType: "application/zip", filename: name, size: 1234, bodyPath: "").header(lineBreak: "\r\n")
+        #expect(header.split(separator: "\r\n").allSatisfy { $0.utf8.count <= 78 })
+        let section = HeaderSection(parsing: Array(header.utf8))
+        #expect(ContentDisposition(parsing: section["Content-Disposition"]!.value).parameters["filename"] == name)
+        #expect(ContentType(parsing: section["Content-Type"]!.value)?.parameters["name"] == name)
+        #expect(ContentDisposition(parsing: section["Content-Disposition"]!.value).parameters["size"] == "1234")
+        let ascii = NewPart(mimeType: "application/zip", filename: "report.csv.zip", size: 9, bodyPath: "").header(lineBreak: "\n")
+        #expect(ascii.contains("filename=\"report.csv.zip\"") && !ascii.contains("\r"))
+    }
+
+    @Test("replacing parts of random messages: predicted size is written size, and the result parses as intended", arguments: 0..<12)
+    func randomReplacements(seed: Int) throws {
+        var generator = DecodedSizeExamples.Seeded(state: UInt64(seed) &* 104_729)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("writer-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let lineBreak = seed % 3 == 0 ? "\n" : "\r\n"
+        var text = "From: a@example.org\(lineBreak)Content-Type: multipart/mixed; boundary=\"b\(seed)\"\(lineBreak)\(lineBreak)"
+        let parts = Int.random(in: 1...5, using: &generator)
+        for index in 0..<parts {
+            let size = Int.random(in: 0...3000, using: &generator)
+            let data = Data((0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) })
+            text += "--b\(seed)\(lineBreak)Content-Type: application/octet-stream; name=\"f\(index).bin\"\(lineBreak)"
+            text += "Content-Transfer-Encoding: base64\(lineBreak)\(lineBreak)"
+            text += data.base64EncodedString(options: .lineLength76Characters).replacingOccurrences(of: "\r\n", with: lineBreak) + lineBreak
+        }
+        text += "--b\(seed)--\(lineBreak)"
+        let path = folder.appendingPathComponent("m.eml").path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        let message = try MessageReader.parse(path: path)
+        var writer = MessageWriter(message: message, source: try SourceFile(path: path))
+        var expected: [String: Int] = [:]
+        for entity in 1..<message.entities.count where Bool.random(using: &generator) {
+            let size = Int.random(in: 0...5000, using: &generator)
+            let bodyPath = folder.appendingPathComponent("new\(entity)").path
+            try Data((0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) }).write(to: URL(fileURLWithPath: bodyPath))
+            let name = entity % 2 == 0 ? "新檔案\(entity).zip" : "new\(entity).zip"
+            writer.replacements[entity] = NewPart(mimeType: "application/zip", filename: name, size: Int64(size), bodyPath: bodyPath)
+            expected[name] = size
+        }
+        let predicted = try writer.measure()
+        var memory = MemorySink()
+        try writer.write(into: &memory)
+        #expect(predicted.bytes == Int64(memory.bytes.count))
+        let reparsed = MessageParser.parse(memory.bytes)
+        #expect(predicted.wireBytes == reparsed.wireBytes)
+        #expect(reparsed.leaves.count == parts)
+        #expect(reparsed.defects.filter { $0.severity == .warning }.isEmpty)
+        for leaf in reparsed.leaves {
+            if let size = expected[leaf.filename ?? ""] { #expect(leaf.decodedBytes == Int64(size), "\(leaf.filename ?? "")") }
+        }
+    }
+}

@@ -473,6 +473,54 @@ def malformed():
         f.write(b"\x00\x01PK\x03\x04" + blob(12, 2000))
 
 
+def compressible_attachments():
+    rng = random.Random(13)
+    rows = ["客戶編號,姓名,地區,電話,金額"]
+    for index in range(900):
+        rows.append(f"C{index:05d},{rng.choice(['陳大文', '李小美', '黃志明', '張家豪'])},{rng.choice(['九龍', '香港島', '新界'])},"
+                    f"+852 {rng.randint(20000000, 99999999)},{rng.randint(100, 99999)}")
+    csv = ("\r\n".join(rows) + "\r\n").encode("utf-8")
+    log = "".join(f"2026-11-2{i % 9} 10:{i % 60:02d}:00 INFO sync finished, {i * 7} items, café ok\n" for i in range(600))
+    jpg = blob(14, 6000)
+    name = "客戶名單.csv"
+    intro = qp("附上客戶名單和同步記錄。\n")
+    text = lines(f"""
+        From: Wong Siu Ming <siuming.wong@gmail.com>
+        To: accounts@icloud.com
+        Subject: {ew("客戶名單及同步記錄", "utf-8")}
+        Date: Sun, 22 Nov 2026 18:05:00 +0800
+        Message-ID: <compressible-1@mail.gmail.com>
+        MIME-Version: 1.0
+        Content-Type: multipart/mixed; boundary="000000000000c0ffee0624f5d9a1"
+
+        --000000000000c0ffee0624f5d9a1
+        Content-Type: text/plain; charset="UTF-8"
+        Content-Transfer-Encoding: quoted-printable
+
+        {intro}
+        --000000000000c0ffee0624f5d9a1
+        Content-Type: text/csv; charset="UTF-8"; name="{ew(name, "utf-8")}"
+        Content-Disposition: attachment; filename*=UTF-8''{pct(name, "utf-8")}
+        Content-Transfer-Encoding: base64
+
+        {b64(csv)}
+        --000000000000c0ffee0624f5d9a1
+        Content-Type: text/plain; charset="UTF-8"; name="sync.log"
+        Content-Disposition: attachment; filename="sync.log"
+        Content-Transfer-Encoding: quoted-printable
+
+        {qp(log)}
+        --000000000000c0ffee0624f5d9a1
+        Content-Type: image/jpeg; name="map.jpg"
+        Content-Disposition: attachment; filename="map.jpg"
+        Content-Transfer-Encoding: base64
+
+        {b64(jpg)}
+        --000000000000c0ffee0624f5d9a1--
+        """)
+    write("chinese-compressible-attachments.eml", text)
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     apple_mail()
@@ -484,3 +532,4 @@ if __name__ == "__main__":
     forwarded()
     boundary_prefix()
     malformed()
+    compressible_attachments()

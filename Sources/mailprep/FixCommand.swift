@@ -50,6 +50,8 @@ struct FixCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Past a file-size limit, write(2) then fails with EFBIG, which is reported and cleaned up like a full disk.
+        signal(SIGXFSZ, SIG_IGN)
         let job = FixJob(check: MessageCheck(policy: try limitOptions.policy()),
                          options: FixOptions(format: format, level: level, minimumGain: Double(minGain) / 100))
         let destination: FixOutput

@@ -180,10 +180,10 @@ enum Schema {
         var description: String
     }
 
-    static func validate(_ jsonLines: String) throws {
+    static func validate(_ jsonLines: String, schema: String = "check-result.schema.json") throws {
         // python3 as the user's PATH finds it: where scripts/setup installed jsonschema.
         let run = try Tool.exec(["/usr/bin/env", "python3", Tool.root.appendingPathComponent("scripts/validate-json.py").path,
-                                 Tool.root.appendingPathComponent("schema/check-result.schema.json").path],
+                                 Tool.root.appendingPathComponent("schema/\(schema)").path],
                                 stdin: Data(jsonLines.utf8), environment: ProcessInfo.processInfo.environment)
         if run.status != 0 { throw Invalid(description: "schema validation failed: \(run.stdout)\(run.stderr)") }
     }

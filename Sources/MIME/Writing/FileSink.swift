@@ -20,8 +20,8 @@ public struct FileError: Error, Sendable, Equatable, CustomStringConvertible {
         "\(path): \(operation): \(String(cString: strerror(errno)))"
     }
 
-    /// True when the disk (or quota) is full.
-    public var isNoSpace: Bool { errno == ENOSPC || errno == EDQUOT }
+    /// True when the disk (or quota, or a file-size limit) is full.
+    public var isNoSpace: Bool { errno == ENOSPC || errno == EDQUOT || errno == EFBIG }
 }
 
 /// Writes to an open file descriptor through a buffer. The owner opens, syncs and closes the descriptor.

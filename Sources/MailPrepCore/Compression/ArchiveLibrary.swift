@@ -14,6 +14,23 @@ public enum ArchiveLibrary {
     public static var version: String {
         archive_version_details().map { String(cString: $0) } ?? "libarchive (unknown version)"
     }
+
+    /// Runs `body` with a UTF-8 character type on this thread only (uselocale), so libarchive converts UTF-8 names
+    /// whatever the process locale is ("C" in scripts and CI), without touching other threads.
+    static func withUTF8Locale<T>(_ body: () throws -> T) rethrows -> T {
+        var utf8: locale_t?
+        for name in ["C.UTF-8", "C.utf8", "en_US.UTF-8", "UTF-8"] {
+            utf8 = newlocale(LC_CTYPE_MASK, name, nil)
+            if utf8 != nil { break }
+        }
+        guard let utf8 else { return try body() }
+        let previous = uselocale(utf8)
+        defer {
+            uselocale(previous)
+            freelocale(utf8)
+        }
+        return try body()
+    }
 }
 
 /// An archive format mailprep writes.
@@ -127,6 +144,10 @@ enum ArchiveReader {
     }
 
     static func files(at path: String) throws -> [File] {
+        try ArchiveLibrary.withUTF8Locale { try readFiles(at: path) }
+    }
+
+    private static func readFiles(at path: String) throws -> [File] {
         guard let handle = archive_read_new() else { throw ArchiveError(message: "libarchive: out of memory") }
         defer { archive_read_free(handle) }
         archive_read_support_format_all(handle)

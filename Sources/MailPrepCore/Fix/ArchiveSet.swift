@@ -54,11 +54,13 @@ final class ArchiveSet: @unchecked Sendable {
         defer { close(descriptor) }
         do {
             let level = action.level ?? 6
-            let writer = try ArchiveWriter(format: format, level: level, descriptor: descriptor)
-            try writer.addFile(name: action.filename ?? "attachment-\(action.path).bin", size: entity.decodedBytes, modified: date) { sink in
-                try source.decodeBody(of: entity, into: &sink)
+            try ArchiveLibrary.withUTF8Locale {
+                let writer = try ArchiveWriter(format: format, level: level, descriptor: descriptor)
+                try writer.addFile(name: action.filename ?? "attachment-\(action.path).bin", size: entity.decodedBytes, modified: date) { sink in
+                    try source.decodeBody(of: entity, into: &sink)
+                }
+                try writer.close()
             }
-            try writer.close()
             var info = stat()
             guard fstat(descriptor, &info) == 0 else { throw FileError(path: path, errno: errno, operation: "stat") }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9

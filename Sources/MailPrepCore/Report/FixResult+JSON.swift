@@ -36,7 +36,7 @@ extension FixAction {
             ("beforeWireBytes", .int(beforeWireBytes)),
             ("afterWireBytes", .int(afterWireBytes)),
             ("estimated", .bool(estimated)),
-            ("seconds", seconds.map { .string(String(format: "%.3f", $0)) } ?? .null),
+            ("seconds", seconds.map { .decimal($0, places: 3) } ?? .null),
         ])
     }
 }

@@ -1,8 +1,12 @@
+import Foundation
+
 /// A JSON value with ordered object keys, so output is stable and reads in a sensible order.
 public indirect enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case int(Int64)
+    /// A number written with a fixed count of decimals ("0.125").
+    case decimal(Double, places: Int)
     case string(String)
     case array([JSONValue])
     case object([(String, JSONValue)])
@@ -34,6 +38,7 @@ public indirect enum JSONValue: Sendable, Equatable {
         case .null: out += "null".utf8
         case .bool(let value): out += (value ? "true" : "false").utf8
         case .int(let value): out += String(value).utf8
+        case .decimal(let value, let places): out += String(format: "%.\(places)f", value.isFinite ? value : 0).utf8
         case .string(let value): Self.writeString(value, into: &out)
         case .array(let values):
             out.append(UInt8(ascii: "["))

@@ -1,0 +1,155 @@
+import Foundation
+import Testing
+
+/// `mailprep fix` run as a binary: files written or not, reports, exit statuses, and readers of the result.
+@Suite("mailprep fix")
+struct FixCommandTests {
+    /// A scratch folder holding a copy of a sample.
+    static func scratch(_ sample: String) throws -> (folder: URL, input: String) {
+        let folder = try Tool.temporaryFolder()
+        let input = folder.appendingPathComponent(sample).path
+        try FileManager.default.copyItem(atPath: Tool.sample(sample), toPath: input)
+        return (folder, input)
+    }
+
+    @Test("writes DRAFT.fixed.eml beside the input, reports what it did, status 0 when it fits")
+    func fixes() throws {
+        let (folder, input) = try Self.scratch("chinese-compressible-attachments.eml")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = try Tool.run(["fix", "--limit", "80kB", input])
+        #expect(run.status == 0)
+        #expect(run.stderr.isEmpty)
+        #expect(run.stdout.contains("客戶名單.csv"))
+        #expect(run.stdout.contains("compress zip -1"))
+        #expect(run.stdout.contains("keep (already compressed (image/jpeg))"))
+        #expect(run.stdout.contains("✓ fits"))
+        let output = folder.appendingPathComponent("chinese-compressible-attachments.fixed.eml").path
+        let check = try Tool.run(["check", "--json", "--limit", "80kB", output])
+        #expect(check.status == 0)
+        #expect(check.stdout.contains("\"filename\":\"客戶名單.csv.zip\""))
+    }
+
+    @Test("--json: predicted equals written, valid against the schema")
+    func json() throws {
+        let (folder, input) = try Self.scratch("outlook-mixed-alternative.eml")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = try Tool.run(["fix", "--json", "--limit", "36kB", "-o", folder.appendingPathComponent("out.eml").path, input])
+        #expect(run.status == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(object["predictedWireBytes"] as? Int == object["wireBytes"] as? Int)
+        let size = try FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent("out.eml").path)[.size] as? Int
+        #expect(object["writtenBytes"] as? Int == size)
+        let actions = try #require(object["actions"] as? [[String: Any]])
+        #expect(actions.map { $0["action"] as? String } == ["keep", "compress"])
+        try Schema.validate(run.stdout, schema: "fix-result.schema.json")
+    }
+
+    @Test("a filter: standard input to standard output, the report on standard error")
+    func filter() throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: Tool.sample("chinese-compressible-attachments.eml")))
+        let run = try Tool.run(["fix", "--limit", "80kB", "-", "-o", "-"], stdin: data)
+        #expect(run.status == 0)
+        #expect(run.stdout.hasPrefix("From: Wong Siu Ming"))
+        #expect(run.stdout.contains("Content-Type: application/zip"))
+        #expect(run.stderr.contains("- → -"))
+    }
+
+    @Test("the result reads cleanly in Python's email package: names, types, no defects")
+    func pythonReadsIt() throws {
+        let (folder, input) = try Self.scratch("chinese-compressible-attachments.eml")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let output = folder.appendingPathComponent("out.eml").path
+        #expect(try Tool.run(["fix", "--limit", "1", "-o", output, input]).status == 1)
+        let script = """
+            import email, email.policy, sys, zipfile, io
+            m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)
+            for part in m.walk():
+                assert not part.defects, part.defects
+                if part.get_content_type() == 'application/zip':
+                    z = zipfile.ZipFile(io.BytesIO(part.get_payload(decode=True)))
+                    print(part.get_filename(), [i.filename for i in z.infolist()], z.testzip())
+            """
+        let run = try Tool.exec(["/usr/bin/env", "python3", "-c", script, output], environment: ProcessInfo.processInfo.environment)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("客戶名單.csv.zip ['客戶名單.csv'] None"))
+        #expect(run.stdout.contains("sync.log.zip ['sync.log'] None"))
+    }
+
+    @Test("--plan writes nothing")
+    func plan() throws {
+        let (folder, input) = try Self.scratch("chinese-compressible-attachments.eml")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = try Tool.run(["fix", "--plan", "--limit", "80kB", input])
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("nothing written"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["chinese-compressible-attachments.eml"])
+    }
+
+    @Test("refusals and failures: one line, the right status, nothing written", arguments: [
+        ("malformed-unclosed-truncated-base64.eml", [String](), Int32(65), "is damaged (truncated-base64)"),
+        ("empty.eml", [], 65, "empty file"),
+        ("no-such.eml", [], 66, "no such file"),
+    ])
+    func refusals(sample: String, extra: [String], status: Int32, message: String) throws {
+        let folder = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let input = folder.appendingPathComponent(sample).path
+        if FileManager.default.fileExists(atPath: Tool.sample(sample)) {
+            try FileManager.default.copyItem(atPath: Tool.sample(sample), toPath: input)
+        }
+        let run = try Tool.run(["fix", "--limit", "1"] + extra + [input])
+        #expect(run.status == status)
+        #expect(run.stderr.contains(message))
+        #expect(run.stderr.split(separator: "\n").count == 1)
+        #expect(run.stdout.isEmpty)
+        let left = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        #expect(left == (FileManager.default.fileExists(atPath: input) ? [sample] : []))
+    }
+
+    @Test("signed messages are refused with the reason, status 65")
+    func signed() throws {
+        let folder = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let input = folder.appendingPathComponent("signed.eml").path
+        try Data("From: a@b.c\nContent-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m\nContent-Transfer-Encoding: base64\n\nAAAA\n".utf8)
+            .write(to: URL(fileURLWithPath: input))
+        let run = try Tool.run(["fix", "--limit", "1", input])
+        #expect(run.status == 65)
+        #expect(run.stderr.contains("signed or encrypted"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["signed.eml"])
+    }
+
+    @Test("an existing output needs --force: status 73, the file untouched")
+    func existingOutput() throws {
+        let (folder, input) = try Self.scratch("outlook-mixed-alternative.eml")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let output = folder.appendingPathComponent("outlook-mixed-alternative.fixed.eml")
+        try Data("mine".utf8).write(to: output)
+        let run = try Tool.run(["fix", "--limit", "36kB", input])
+        #expect(run.status == 73)
+        #expect(run.stderr.contains("exists; use --force"))
+        #expect(try String(contentsOf: output, encoding: .utf8) == "mine")
+        #expect(try Tool.run(["fix", "--force", "--limit", "36kB", input]).status == 0)
+    }
+
+    @Test("a full disk (a file-size limit here): clear error, status 73, no partial file left behind")
+    func diskFull() throws {
+        let (folder, input) = try Self.scratch("chinese-compressible-attachments.eml")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = try Tool.run(["fix", "--limit", "80kB", input], prefix: ["/usr/bin/prlimit", "--fsize=20000"])
+        #expect(run.status == 73)
+        #expect(run.stderr.contains("disk full; nothing was written"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["chinese-compressible-attachments.eml"])
+    }
+
+    @Test("--in-place replaces the input and keeps the original")
+    func inPlace() throws {
+        let (folder, input) = try Self.scratch("outlook-mixed-alternative.eml")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let original = try Data(contentsOf: URL(fileURLWithPath: input))
+        let run = try Tool.run(["fix", "--in-place", "--limit", "36kB", input])
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("original kept as"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: input + ".orig")) == original)
+    }
+}

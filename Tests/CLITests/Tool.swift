@@ -34,6 +34,30 @@ struct Tool {
         return try exec(command, stdin: stdin, environment: env)
     }
 
+    /// Runs a command that leaves a daemon behind (tmux), its outputs to /dev/null: the daemon would hold
+    /// captured pipes open forever.
+    static func detached(_ command: [String], environment: [String: String]) throws -> Int32 {
+        // posix_spawn and waitpid: Foundation's Process did not see this client exit once the server forked off.
+        var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for descriptor in [Int32(0), 1, 2] {
+            posix_spawn_file_actions_addopen(&actions, descriptor, "/dev/null", descriptor == 0 ? O_RDONLY : O_WRONLY, 0)
+        }
+        let arguments = command.map { strdup($0) } + [nil]
+        let variables = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            arguments.forEach { free($0) }
+            variables.forEach { free($0) }
+        }
+        var pid = pid_t()
+        let spawned = posix_spawn(&pid, command[0], &actions, nil, arguments, variables)
+        guard spawned == 0 else { return -1 }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return (status >> 8) & 0xFF
+    }
+
     /// Runs any command in the repository root, feeding `stdin` and collecting both outputs.
     static func exec(_ command: [String], stdin: Data? = nil, environment: [String: String]) throws -> Run {
         let process = Process()

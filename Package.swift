@@ -39,6 +39,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Inner-loop timings for scripts/bench.py.
+        .executableTarget(name: "mailprep-bench", dependencies: ["MIME"]),
         .testTarget(name: "MIMETests", dependencies: ["MIME"]),
         .testTarget(name: "MailPrepCoreTests", dependencies: ["MailPrepCore", "MIME"]),
         .testTarget(name: "CLITests", dependencies: ["mailprep", "MailPrepCore"]),

@@ -10,6 +10,10 @@ base64 attachment, and 10,000 drafts of 2-200 kB (about 700 MB). The page cache 
 the same work: parse, list every leaf part with its decoded size. Reported: median wall time, throughput,
 peak RSS of the process (GNU time), CPU use (user+system over wall: 200% is both cores), and the ratio to
 Python's email package.
+
+The fix jobs: mailprep fix of a 200 MB CSV attachment at level 6 against zip -6 of the same decoded file (same
+zlib), two 100 MB attachments (compressed in parallel: CPU above 100%), --plan on the 1 GB message, and base64
+encoding of new parts (mailprep-bench) against coreutils base64 -w 76.
 """
 import argparse
 import os
@@ -25,6 +29,9 @@ OUT = os.path.join(ROOT, "bench-out")
 BIG = os.path.join(OUT, "one-gigabyte.eml")
 DRAFTS = os.path.join(OUT, "drafts")
 MAILPREP = os.path.join(ROOT, ".build", "release", "mailprep")
+BENCH = os.path.join(ROOT, ".build", "release", "mailprep-bench")
+ONE = os.path.join(OUT, "compressible-200MB.eml")
+TWO = os.path.join(OUT, "compressible-2x100MB.eml")
 
 
 def measure(command, runs):
@@ -75,16 +82,22 @@ def main():
     parser.add_argument("--python-runs", type=int, default=3)
     parser.add_argument("--no-python", action="store_true")
     parser.add_argument("--no-build", action="store_true")
+    parser.add_argument("--only", choices=["check", "fix"], help="run one group of jobs")
     args = parser.parse_args()
 
     if not args.no_build:
         subprocess.run(["swift", "build", "-c", "release"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(["swift", "build", "-c", "release", "--product", "mailprep-bench"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     os.makedirs(OUT, exist_ok=True)
     if not os.path.exists(BIG):
         subprocess.run([sys.executable, os.path.join(HERE, "generate-large.py"), "message", BIG, "--decoded", "730MB"], check=True)
     if not os.path.isdir(DRAFTS):
         subprocess.run([sys.executable, os.path.join(HERE, "generate-large.py"), "drafts", DRAFTS], check=True)
-    warm([BIG, DRAFTS])
+    if not os.path.exists(ONE):
+        subprocess.run([sys.executable, os.path.join(HERE, "generate-large.py"), "compressible", ONE, "--sizes", "200MB"], check=True)
+    if not os.path.exists(TWO):
+        subprocess.run([sys.executable, os.path.join(HERE, "generate-large.py"), "compressible", TWO, "--sizes", "100MB,100MB"], check=True)
+    warm([BIG, DRAFTS, ONE, ONE + ".0.csv", TWO])
     big_bytes = os.path.getsize(BIG)
     drafts_bytes = folder_bytes(DRAFTS)
     draft_files = [os.path.join(DRAFTS, name) for name in sorted(os.listdir(DRAFTS))]
@@ -100,8 +113,24 @@ def main():
         jobs.insert(2, ("1 GB message", "Python email (compat32)", python_job + [BIG], big_bytes, args.python_runs))
         jobs.append(("10,000 drafts", "Python email (compat32)", python_job + draft_files, drafts_bytes, args.python_runs))
 
+    scratch = os.path.join(OUT, "fixed.eml")
+    fix = [MAILPREP, "fix", "--force", "--limit", "100MB", "-o", scratch]
+    zip_out = os.path.join(OUT, "zip-6.zip")
+    fix_jobs = [
+        ("200 MB CSV", "zip -6 (same decoded file)", ["sh", "-c", f"rm -f {zip_out}; zip -q -6 {zip_out} {ONE}.0.csv"], 200_000_000, args.runs),
+        ("200 MB CSV", "mailprep fix --level 6", fix + ["--level", "6", ONE], 200_000_000, args.runs),
+        ("2 x 100 MB CSV", "mailprep fix --level 6", fix + ["--level", "6", TWO], 200_000_000, args.runs),
+        ("1 GB message", "mailprep fix --plan", [MAILPREP, "fix", "--plan", "--limit", "100MB", BIG], big_bytes, args.runs),
+        ("200 MB base64", "base64 -w 76 (coreutils)", ["base64", "-w", "76", ONE + ".0.csv"], 200_000_000, args.runs),
+        ("200 MB base64", "Base64EncodingSink", [BENCH, "base64", ONE + ".0.csv"], 200_000_000, args.runs),
+    ]
+    if args.only == "fix":
+        jobs = fix_jobs
+    elif args.only != "check":
+        jobs += fix_jobs
     print(f"inputs: {big_bytes:,} bytes; {len(draft_files):,} drafts, {drafts_bytes:,} bytes; {os.cpu_count()} cores")
-    print(f"{'input':<14} {'job':<28} {'runs':>4} {'median s':>9} {'GB/s':>6} {'peak RSS MB':>11} {'CPU %':>6} {'vs Python':>9}")
+    print(f"{'input':<14} {'job':<28} {'runs':>4} {'median s':>9} {'GB/s':>6} {'peak RSS MB':>11} {'CPU %':>6} {'vs peer':>9}")
+    print("(vs peer: Nx = N times faster than Python's email; N t = time as a multiple of zip -6 or coreutils base64)")
     results = {}
     for group, name, command, size, runs in jobs:
         if runs <= 0:
@@ -109,7 +138,13 @@ def main():
         wall, rss, cpu = measure(command, runs)
         results[(group, name)] = wall
         python = results.get((group, "Python email (compat32)"))
-        ratio = f"{python / wall:.0f}x" if python and "mailprep" in name else ""
+        peer = results.get((group, "zip -6 (same decoded file)")) or results.get((group, "base64 -w 76 (coreutils)"))
+        if python and "mailprep" in name:
+            ratio = f"{python / wall:.0f}x"
+        elif peer and ("mailprep" in name or "Sink" in name):
+            ratio = f"{wall / peer:.2f} t"
+        else:
+            ratio = ""
         rss_text = f"{rss:.1f}" if rss is not None else "?"
         cpu_text = f"{cpu:.0f}" if cpu is not None else "?"
         print(f"{group:<14} {name:<28} {runs:>4} {wall:>9.3f} {size / wall / 1e9:>6.2f} {rss_text:>11} {cpu_text:>6} {ratio:>9}")

@@ -4,6 +4,7 @@
     python3 scripts/generate-large.py message OUT.eml --decoded 750MB        # one attachment of that decoded size
     python3 scripts/generate-large.py presets Samples/generated              # over-Gmail, over-iCloud, 1 GB
     python3 scripts/generate-large.py drafts OUT_DIR --count 10000           # drafts of 2-200 kB, ~700 MB in all
+    python3 scripts/generate-large.py compressible OUT.eml --sizes 100MB,100MB   # CSV attachments (+ OUT.eml.N.csv)
 
 The same arguments always give the same bytes (seeded generator), so benchmark runs compare like with like.
 """
@@ -53,6 +54,43 @@ def message(path, decoded, sender="sender@gmail.com", recipient="recipient@iclou
         out.write(f"--{boundary}--\r\n".encode())
 
 
+def compressible_text(size, seed):
+    """CSV-like text: a few MB of random rows, repeated to `size`. Deflate's 32 KiB window never reaches back to a
+    repeat, so it compresses each block as fresh text (about 3-4x, like real exports and logs)."""
+    rng = random.Random(seed)
+    names = ["Chan Tai Man", "Lee Siu Mei", "Wong Chi Ming", "Cheung Ka Ho", "Ng Wing Yan", "Lam Hoi Ching"]
+    areas = ["Kowloon", "Hong Kong Island", "New Territories", "Lantau"]
+    rows = []
+    length = 0
+    while length < 4_000_000:
+        row = (f"C{rng.randint(0, 999999):06d},{rng.choice(names)},{rng.choice(areas)},+852 {rng.randint(20000000, 99999999)},"
+               f"{rng.randint(100, 999999)}.{rng.randint(0, 99):02d},2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}\r\n")
+        rows.append(row)
+        length += len(row)
+    block = "".join(rows).encode()
+    return (block * (size // len(block) + 1))[:size]
+
+
+def compressible(path, sizes, seed=5):
+    """A message with one compressible attachment per size (CSV exports); each decoded file is also written
+    beside it (PATH.N.csv) for comparing with zip on the same bytes."""
+    boundary = f"mailprep-compressible-{seed}"
+    with open(path, "wb") as out:
+        out.write(header("sender@gmail.com", "recipient@icloud.com", "Exports", boundary))
+        out.write(text_part(boundary, "The exports are attached.\r\n"))
+        for index, size in enumerate(sizes):
+            data = compressible_text(size, seed + index)
+            with open(f"{path}.{index}.csv", "wb") as raw:
+                raw.write(data)
+            out.write((f"--{boundary}\r\nContent-Type: text/csv; name=\"export-{index}.csv\"\r\n"
+                       f"Content-Disposition: attachment; filename=\"export-{index}.csv\"\r\n"
+                       "Content-Transfer-Encoding: base64\r\n\r\n").encode())
+            for start in range(0, len(data), 57 * 16384):
+                out.write(base64.encodebytes(data[start:start + 57 * 16384]).replace(b"\n", b"\r\n"))
+            out.write(b"\r\n")
+        out.write(f"--{boundary}--\r\n".encode())
+
+
 def drafts(folder, count, seed=7):
     rng = random.Random(seed)
     os.makedirs(folder, exist_ok=True)
@@ -82,12 +120,17 @@ def main():
     one.add_argument("--decoded", default="750MB")
     presets = sub.add_parser("presets")
     presets.add_argument("folder")
+    packed = sub.add_parser("compressible")
+    packed.add_argument("out")
+    packed.add_argument("--sizes", default="200MB", help="comma-separated decoded sizes, one attachment each")
     many = sub.add_parser("drafts")
     many.add_argument("folder")
     many.add_argument("--count", type=int, default=10_000)
     args = parser.parse_args()
     if args.command == "message":
         message(args.out, size(args.decoded))
+    elif args.command == "compressible":
+        compressible(args.out, [size(part) for part in args.sizes.split(",")])
     elif args.command == "presets":
         os.makedirs(args.folder, exist_ok=True)
         # 26 MB of attachment: over Gmail's 25 MB sending limit (counted before encoding).

@@ -46,3 +46,41 @@ size_t mime_base64_alphabet_run(const uint8_t *bytes, size_t count) {
     size_t start = count - 16;
     return start + first_other(alphabet_lanes(bytes + start));
 }
+
+static const uint8_t base64_alphabet[64] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static inline void encode_group(const uint8_t *in, uint8_t *out) {
+    uint32_t group = (uint32_t)in[0] << 16 | (uint32_t)in[1] << 8 | in[2];
+    out[0] = base64_alphabet[group >> 18];
+    out[1] = base64_alphabet[(group >> 12) & 63];
+    out[2] = base64_alphabet[(group >> 6) & 63];
+    out[3] = base64_alphabet[group & 63];
+}
+
+size_t mime_base64_encode(const uint8_t *in, size_t count, uint8_t *out,
+                          const uint8_t *line_break, size_t break_length, size_t *column) {
+    uint8_t *start = out;
+    size_t index = 0;
+    size_t col = *column;
+    while (index + 3 <= count) {
+        if (col == 76) {
+            memcpy(out, line_break, break_length);
+            out += break_length;
+            col = 0;
+        }
+        if (col == 0 && index + 57 <= count) {
+            // A whole line: 19 groups.
+            for (int group = 0; group < 19; group++) encode_group(in + index + group * 3, out + group * 4);
+            out += 76;
+            index += 57;
+            col = 76;
+            continue;
+        }
+        encode_group(in + index, out);
+        out += 4;
+        index += 3;
+        col += 4;
+    }
+    *column = col;
+    return (size_t)(out - start);
+}

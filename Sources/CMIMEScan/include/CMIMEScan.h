@@ -11,4 +11,10 @@
 /// compile this test to a loop over lanes, about 400 times slower.
 size_t mime_base64_alphabet_run(const uint8_t *bytes, size_t count);
 
+/// Encodes `count` bytes (a multiple of 3) as base64 into `out`, starting a new line with `line_break`
+/// (`break_length` bytes) before any group that would pass column 76. `*column` holds the characters already on the
+/// current line and is updated. Returns the bytes written; `out` must hold `count / 3 * 4 + (count / 57 + 1) * 2`.
+size_t mime_base64_encode(const uint8_t *in, size_t count, uint8_t *out,
+                          const uint8_t *line_break, size_t break_length, size_t *column);
+
 #endif

@@ -1,3 +1,5 @@
+import CMIMEScan
+
 /// The base64 alphabet (RFC 2045 table 1).
 enum Base64Alphabet {
     static let characters: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
@@ -69,37 +71,25 @@ public struct Base64EncodingSink<Downstream: ByteSink>: ByteSink {
         return downstream
     }
 
-    /// Encodes whole groups of three.
+    /// Encodes whole groups of three (in C: Swift's checked array stores ran at half of coreutils' speed).
     private mutating func encode(_ bytes: UnsafeRawBufferPointer) throws {
-        let table = Base64Alphabet.characters
-        let breakBytes = lineBreak
         var index = 0
         while index < bytes.count {
-            // Up to one line, or until the output buffer wants flushing.
-            let groupsLeftOnLine = (Self.lineLength - column) / 4
-            if groupsLeftOnLine == 0 {
-                append(breakBytes)
-                column = 0
-                continue
-            }
-            let groups = min(groupsLeftOnLine, (bytes.count - index) / 3)
-            out.withUnsafeMutableBufferPointer { output in
-                table.withUnsafeBufferPointer { table in
-                    var at = used
-                    for group in 0..<groups {
-                        let offset = index + group * 3
-                        let a = bytes[offset], b = bytes[offset + 1], c = bytes[offset + 2]
-                        output[at] = table[Int(a >> 2)]
-                        output[at + 1] = table[Int((a & 0x03) << 4 | b >> 4)]
-                        output[at + 2] = table[Int((b & 0x0F) << 2 | c >> 6)]
-                        output[at + 3] = table[Int(c & 0x3F)]
-                        at += 4
-                    }
-                    used = at
+            // As much as fits the free output space, in whole groups.
+            let room = (out.count - used - 64) / 78 * 57
+            let take = min(bytes.count - index, max(3, room)) / 3 * 3
+            var column = self.column
+            let at = used
+            let lineBreak = self.lineBreak
+            let written = out.withUnsafeMutableBufferPointer { output in
+                lineBreak.withUnsafeBufferPointer { lineBreak in
+                    mime_base64_encode(bytes.baseAddress!.assumingMemoryBound(to: UInt8.self) + index, take,
+                                       output.baseAddress! + at, lineBreak.baseAddress!, lineBreak.count, &column)
                 }
             }
-            index += groups * 3
-            column += groups * 4
+            self.column = column
+            used += written
+            index += take
             if used >= Self.flushAt { try flush() }
         }
     }

@@ -112,6 +112,9 @@ struct FixCommand: ParsableCommand {
         case .archive(let failure):
             printError("libarchive: \(failure.message)")
             return ExitStatus.internalError.code
+        case .internalError(let message):
+            printError("internal error: \(message)")
+            return ExitStatus.internalError.code
         }
     }
 }

@@ -56,7 +56,7 @@ final class ArchiveSet: @unchecked Sendable {
             let level = action.level ?? 6
             try ArchiveLibrary.withUTF8Locale {
                 let writer = try ArchiveWriter(format: format, level: level, descriptor: descriptor)
-                try writer.addFile(name: action.filename ?? "attachment-\(action.path).bin", size: entity.decodedBytes, modified: date) { sink in
+                try writer.addFile(name: action.fileName, size: entity.decodedBytes, modified: date) { sink in
                     try source.decodeBody(of: entity, into: &sink)
                 }
                 try writer.close()

@@ -15,6 +15,8 @@ public enum FixError: Error, Sendable {
     /// Writing failed (disk full, no permission); nothing was left behind.
     case write(FileError)
     case archive(ArchiveError)
+    /// Something that should not happen; the message says what.
+    case internalError(String)
 }
 
 /// Where the fixed message goes.
@@ -64,9 +66,10 @@ public struct FixJob: Sendable {
         } catch {
             throw .input(MessageCheck.failure(for: error, file: input))
         }
-        guard case .checked(let checked) = check.check(message, file: input) else {
-            if case .failed(let failure) = check.check(message, file: input) { throw .input(failure) }
-            throw .input(CheckFailure(file: input, kind: .notAMessage))
+        let checked: CheckResult
+        switch check.check(message, file: input) {
+        case .checked(let result): checked = result
+        case .failed(let failure): throw .input(failure)
         }
         if message.isSignedOrEncrypted { throw .signedOrEncrypted(file: input) }
         let source: SourceFile
@@ -112,7 +115,8 @@ public struct FixJob: Sendable {
             plan.wireBytes = measured.wireBytes
             plan.limits = limitsFor(plan.wireBytes, plan.decodedBytes)
             attempt += 1
-            guard !plan.fits, options.level == nil, attempt < 3, let next = Self.escalate(plan, attempt: attempt, planner: planner) else { break }
+            guard !plan.fits, options.level == nil, attempt < FixPlanner.automaticLevels.count,
+                  let next = Self.escalate(plan, to: FixPlanner.automaticLevels[attempt], format: options.format) else { break }
             plan = next
         }
 
@@ -125,16 +129,14 @@ public struct FixJob: Sendable {
     }
 
     /// Every worthwhile attachment at a higher level: what is left when the chosen ones did not suffice.
-    private static func escalate(_ plan: FixPlan, attempt: Int, planner: FixPlanner) -> FixPlan? {
+    private static func escalate(_ plan: FixPlan, to level: Int, format: ArchiveFormat) -> FixPlan? {
         var next = plan
-        let level = FixPlanner.automaticLevels[min(attempt, FixPlanner.automaticLevels.count - 1)]
         var changed = false
         for index in next.actions.indices where next.actions[index].kind == .compress || next.actions[index].reason == "not needed" {
             next.actions[index].kind = .compress
             next.actions[index].level = level
-            next.actions[index].format = planner.options.format
-            next.actions[index].archiveName = next.actions[index].archiveName
-                ?? (next.actions[index].filename ?? "attachment-\(next.actions[index].path)") + "." + planner.options.format.fileExtension
+            next.actions[index].format = format
+            next.actions[index].archiveName = next.actions[index].archiveName(for: format)
             next.actions[index].reason = nil
             changed = true
         }
@@ -180,7 +182,7 @@ public struct FixJob: Sendable {
         case let error as FileError: .write(error)
         case let error as ArchiveError: .archive(error)
         case let error as MessageReadError: .input(MessageCheck.failure(for: error, file: error.path))
-        default: .write(FileError(path: "?", errno: EIO, operation: "\(error)"))
+        default: .internalError("\(error)")
         }
     }
 

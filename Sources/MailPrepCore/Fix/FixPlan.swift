@@ -47,6 +47,12 @@ public struct FixAction: Sendable {
 
     /// Fraction of octets saved.
     public var gain: Double { beforeBytes > 0 ? 1 - Double(afterBytes) / Double(beforeBytes) : 0 }
+
+    /// The name of the file inside the archive: the attachment's, or one made from its section.
+    var fileName: String { filename ?? "attachment-\(path).bin" }
+
+    /// The name the archive gets in the message: the file's name with the format's extension added.
+    func archiveName(for format: ArchiveFormat) -> String { fileName + "." + format.fileExtension }
 }
 
 /// The least change that makes a message fit: which attachments to compress, with predicted sizes.
@@ -108,7 +114,7 @@ struct FixPlanner {
         for (candidate, estimate) in candidates {
             var action = candidate
             let ratio = estimate.ratios[level] ?? estimate.ratios.values.min() ?? 1
-            let archiveName = (action.filename ?? "attachment-\(action.path)") + "." + options.format.fileExtension
+            let archiveName = action.archiveName(for: options.format)
             let archiveBytes = Int64((ratio * Double(action.beforeBytes)).rounded(.up)) + Self.overhead(options.format, name: archiveName)
             action.afterBytes = archiveBytes
             action.afterWireBytes = Self.wireBytes(archiveName: archiveName, format: options.format, archiveBytes: archiveBytes)

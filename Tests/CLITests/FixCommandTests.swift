@@ -153,3 +153,29 @@ struct FixCommandTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: input + ".orig")) == original)
     }
 }
+
+/// Writing where one may not: nothing written, status 73, one line.
+@Suite("mailprep fix, unwritable places")
+struct FixUnwritableTests {
+    @Test("a folder without write permission: status 73 and a clear reason")
+    func unwritableFolder() throws {
+        let folder = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let input = folder.appendingPathComponent("draft.eml").path
+        try FileManager.default.copyItem(atPath: Tool.sample("outlook-mixed-alternative.eml"), toPath: input)
+        let locked = folder.appendingPathComponent("locked")
+        try FileManager.default.createDirectory(at: locked, withIntermediateDirectories: true)
+        try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: locked.path)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder.path)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: input)
+        // root writes anywhere: run as nobody then, with a copy of the binary nobody can execute.
+        let prefix = geteuid() == 0 ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : []
+        let binary = folder.appendingPathComponent("mailprep")
+        try FileManager.default.copyItem(at: Tool.binary, to: binary)
+        let run = try Tool.run(["fix", "--limit", "36kB", "-o", locked.appendingPathComponent("out.eml").path, input],
+                               executable: binary, prefix: prefix)
+        #expect(run.status == 73)
+        #expect(run.stderr.contains("Permission denied"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: locked.path).isEmpty)
+    }
+}

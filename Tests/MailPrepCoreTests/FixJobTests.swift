@@ -172,3 +172,69 @@ struct FixJobTests {
         #expect(try scratch.others().isEmpty)
     }
 }
+
+/// Estimates from samples on attachments too large to decode whole (over 1 MB), against the real result.
+@Suite("Compression estimates")
+struct CompressionEstimateTests {
+    /// A message with one attachment of `data`, base64 at 76 columns.
+    static func message(_ data: [UInt8], name: String) -> String {
+        "From: a@gmail.com\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: application/octet-stream; name=\"\(name)\"\r\n"
+            + "Content-Disposition: attachment; filename=\"\(name)\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+            + Data(data).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed])
+            + "\r\n--x--\r\n"
+    }
+
+    @Test("sampled estimates are within 10 points of libarchive's result", arguments: ["log", "mixed", "random"])
+    func sampledEstimate(kind: String) throws {
+        var generator = SystemRandomNumberGenerator()
+        var data: [UInt8] = []
+        let words = ["INFO", "sync", "finished", "items", "2026-11-29", "user", "香港", "error", "retry"].map { Array($0.utf8) }
+        while data.count < 3_000_000 {
+            switch kind {
+            case "log":
+                data += words[Int.random(in: 0..<words.count, using: &generator)] + [0x20]
+                if Int.random(in: 0..<8, using: &generator) == 0 { data += Array(String(Int.random(in: 0...99999, using: &generator)).utf8) + [0x0A] }
+            case "mixed":
+                // Alternating stretches of text and noise: sampling must see both.
+                if (data.count / 200_000) % 2 == 0 {
+                    data += words[Int.random(in: 0..<words.count, using: &generator)] + [0x20]
+                } else {
+                    data += (0..<64).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                }
+            default:
+                data += (0..<4096).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            }
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("estimate-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let input = folder.appendingPathComponent("m.eml").path
+        try Data(Self.message(data, name: "\(kind).dat").utf8).write(to: URL(fileURLWithPath: input))
+        let job = FixJob(check: MessageCheck(policy: LimitPolicy(userLimitBytes: 1)), options: FixOptions(level: 6, minimumGain: 0))
+        let plan = try job.run(input: input, output: .file(folder.appendingPathComponent("o.eml").path), force: false, planOnly: true).plan
+        if kind == "random" {
+            // Random bytes do not deflate: the estimate says so, and nothing is compressed.
+            #expect(plan.compressions.isEmpty)
+            #expect(plan.actions.first?.reason?.hasPrefix("gains only") == true)
+            return
+        }
+        let real = try job.run(input: input, output: .file(folder.appendingPathComponent("o.eml").path), force: false, planOnly: false).plan
+        let estimated = try #require(plan.compressions.first)
+        let actual = try #require(real.compressions.first)
+        #expect(estimated.estimated && !actual.estimated)
+        #expect(abs(estimated.gain - actual.gain) < 0.10, "\(kind): estimated \(estimated.gain), real \(actual.gain)")
+    }
+}
+
+extension FixJobTests {
+    @Test("an archived file keeps the time its part gives (Content-Disposition modification-date)")
+    func modificationDate() throws {
+        let scratch = try Scratch("outlook-mixed-alternative.eml")
+        defer { scratch.remove() }
+        _ = try Self.job(limit: 1).run(input: scratch.input, output: .file(scratch.output), force: false, planOnly: false)
+        let archive = try #require(try Self.decodedParts(scratch.output)["export.csv.zip"])
+        let path = scratch.folder.appendingPathComponent("export.zip").path
+        try Data(archive).write(to: URL(fileURLWithPath: path))
+        #expect(try ArchiveReader.files(at: path).first?.modified == 1_794_968_091)
+    }
+}

@@ -56,7 +56,7 @@ final class ArchiveSet: @unchecked Sendable {
             let level = action.level ?? 6
             try ArchiveLibrary.withUTF8Locale {
                 let writer = try ArchiveWriter(format: format, level: level, descriptor: descriptor)
-                try writer.addFile(name: action.fileName, size: entity.decodedBytes, modified: date) { sink in
+                try writer.addFile(name: action.fileName, size: entity.decodedBytes, modified: Self.modified(entity) ?? date) { sink in
                     try source.decodeBody(of: entity, into: &sink)
                 }
                 try writer.close()
@@ -69,6 +69,14 @@ final class ArchiveSet: @unchecked Sendable {
             unlink(path)
             throw error
         }
+    }
+
+    /// The file's own time, when the sender's client gave it (RFC 2183 `modification-date`, as Outlook writes).
+    static func modified(_ entity: Entity) -> Int64? {
+        guard let field = entity.header["Content-Disposition"],
+              let text = ContentDisposition(parsing: field.value).parameters["modification-date"],
+              let date = RFC5322Date.parse(text) else { return nil }
+        return Int64(date.timeIntervalSince1970)
     }
 
     /// The plan with real archive sizes; an archive that saves too little is dropped and its attachment kept.

@@ -195,7 +195,7 @@ public struct FixJob: Sendable {
         return stat(path, &info) == 0 ? info.st_mode : 0o600
     }
 
-    /// The time archived files get: the message's Date, else now.
+    /// The time archived files get when their part gives none: the message's Date, else now.
     static func date(of message: Message) -> Int64 {
         if let text = message.root.header.text("Date"), let date = RFC5322Date.parse(text) {
             return Int64(date.timeIntervalSince1970)

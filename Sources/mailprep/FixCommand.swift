@@ -31,7 +31,10 @@ struct FixCommand: ParsableCommand {
     var inPlace = false
 
     @Option(help: ArgumentHelp("Archive format: zip (default: opens everywhere), 7z, tar.gz, tar.xz.", valueName: "format"))
-    var format: ArchiveFormat = .zip
+    var format: ArchiveFormat?
+
+    @Option(help: ArgumentHelp("Put every attachment that compresses into one archive of this name (its extension picks the format).", valueName: "name"))
+    var bundle: String?
 
     @Option(help: ArgumentHelp("Compression level 1 (fastest) to 9 (smallest); default: the fastest that makes it fit.", valueName: "n"))
     var level: Int?
@@ -47,13 +50,30 @@ struct FixCommand: ParsableCommand {
         if !(0...99).contains(minGain) { throw ValidationError("--min-gain \(minGain): use 0 to 99") }
         if inPlace && output != nil { throw ValidationError("--in-place and --output both say where to write; give one") }
         if inPlace && path == "-" { throw ValidationError("--in-place needs a file, not standard input") }
+        if let bundle, let format, let named = Self.format(of: bundle), named != format {
+            throw ValidationError("--bundle \(bundle) is a \(named.rawValue) name but --format is \(format.rawValue)")
+        }
+    }
+
+    /// The format a bundle's name asks for, by its extension.
+    static func format(of name: String) -> ArchiveFormat? {
+        ArchiveFormat.allCases.sorted { $0.fileExtension.count > $1.fileExtension.count }
+            .first { name.lowercased().hasSuffix("." + $0.fileExtension) }
+    }
+
+    /// The archive format: --format, else the bundle name's, else zip.
+    var archiveFormat: ArchiveFormat { format ?? bundle.flatMap(Self.format(of:)) ?? .zip }
+
+    /// The bundle's file name, with the format's extension when it has none.
+    var bundleName: String? {
+        bundle.map { Self.format(of: $0) == nil ? $0 + "." + archiveFormat.fileExtension : $0 }
     }
 
     func run() throws {
         // Past a file-size limit, write(2) then fails with EFBIG, which is reported and cleaned up like a full disk.
         signal(SIGXFSZ, SIG_IGN)
         let job = FixJob(check: MessageCheck(policy: try limitOptions.policy()),
-                         options: FixOptions(format: format, level: level, minimumGain: Double(minGain) / 100))
+                         options: FixOptions(format: archiveFormat, level: level, minimumGain: Double(minGain) / 100, bundleName: bundleName))
         let destination: FixOutput
         if inPlace {
             destination = .inPlace

@@ -75,6 +75,21 @@ struct FixCommandTests {
         #expect(run.stdout.contains("sync.log.zip ['sync.log'] None"))
     }
 
+    @Test("--bundle names one archive for all; its extension picks the format, and must agree with --format")
+    func bundle() throws {
+        let (folder, input) = try Self.scratch("chinese-compressible-attachments.eml")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = try Tool.run(["fix", "--json", "--limit", "1", "--bundle", "exports.tar.gz", input])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let actions = try #require(object["actions"] as? [[String: Any]])
+        #expect(actions.compactMap { $0["archiveName"] as? String } == ["exports.tar.gz", "exports.tar.gz"])
+        #expect(actions.compactMap { $0["format"] as? String }.allSatisfy { $0 == "tar.gz" })
+        try Schema.validate(run.stdout, schema: "fix-result.schema.json")
+        let conflict = try Tool.run(["fix", "--bundle", "a.zip", "--format", "7z", input])
+        #expect(conflict.status == 64)
+        #expect(conflict.stderr.contains("--bundle a.zip is a zip name but --format is 7z"))
+    }
+
     @Test("--plan writes nothing")
     func plan() throws {
         let (folder, input) = try Self.scratch("chinese-compressible-attachments.eml")

@@ -102,3 +102,40 @@ struct WriterExamples {
         }
     }
 }
+
+extension WriterExamples {
+    @Test("removing any one part of a multipart leaves a clean message without it", arguments: Fixtures.sampleNames)
+    func removals(name: String) throws {
+        let path = Fixtures.samples.appendingPathComponent(name).path
+        let message = try MessageReader.parse(path: path)
+        let before = Set(message.defects.filter { $0.severity == .warning }.map(\.code))
+        for (index, entity) in message.entities.enumerated() where entity.parent != nil {
+            guard let parent = entity.parent, message.entities[parent].children.count > 1 else { continue }
+            var writer = MessageWriter(message: message, source: try SourceFile(path: path))
+            writer.removals = [index]
+            var memory = MemorySink()
+            try writer.write(into: &memory)
+            #expect(try writer.measure().bytes == Int64(memory.bytes.count))
+            let after = MessageParser.parse(memory.bytes)
+            #expect(after.entities.count == message.entities.count - 1 - Self.descendants(of: index, in: message), "\(name) without \(entity.path)")
+            #expect(Set(after.defects.filter { $0.severity == .warning }.map(\.code)).isSubset(of: before), "\(name) without \(entity.path)")
+            let kept = message.leaves.filter { $0.path != entity.path && !$0.path.hasPrefix(entity.path + ".") }.compactMap(\.filename)
+            #expect(after.leaves.compactMap(\.filename) == kept)
+        }
+    }
+
+    @Test("a multipart cannot lose every part, and the message itself cannot be removed")
+    func invalidRemovals() throws {
+        let path = Fixtures.samples.appendingPathComponent("gmail-draft.eml").path
+        let message = try MessageReader.parse(path: path)
+        var writer = MessageWriter(message: message, source: try SourceFile(path: path))
+        writer.removals = Set(message.root.children)
+        #expect(throws: MessageWriter.WriterError.self) { try writer.measure() }
+        writer.removals = [0]
+        #expect(throws: MessageWriter.WriterError.cannotReplaceRoot) { try writer.measure() }
+    }
+
+    static func descendants(of index: Int, in message: Message) -> Int {
+        message.entities[index].children.reduce(0) { $0 + 1 + descendants(of: $1, in: message) }
+    }
+}

@@ -238,3 +238,33 @@ extension FixJobTests {
         #expect(try ArchiveReader.files(at: path).first?.modified == 1_794_968_091)
     }
 }
+
+extension FixJobTests {
+    @Test("--bundle: one archive holds every attachment that compresses, in place of the first; the others leave")
+    func bundle() throws {
+        let scratch = try Scratch("chinese-compressible-attachments.eml")
+        defer { scratch.remove() }
+        let originals = try Self.decodedParts(scratch.input)
+        let job = FixJob(check: MessageCheck(policy: LimitPolicy(userLimitBytes: 1)), options: FixOptions(bundleName: "客戶資料.zip"))
+        let result = try job.run(input: scratch.input, output: .file(scratch.output), force: false, planOnly: false)
+        #expect(result.plan.compressions.map(\.bundled) == [true, true])
+        #expect(result.wireBytes == result.predictedWireBytes)
+        let written = try MessageReader.parse(path: scratch.output)
+        #expect(written.leaves.map { $0.filename ?? "-" } == ["-", "客戶資料.zip", "map.jpg"])
+        #expect(written.defects.filter { $0.severity == .warning }.isEmpty)
+        let archive = try #require(try Self.decodedParts(scratch.output)["客戶資料.zip"])
+        let path = scratch.folder.appendingPathComponent("bundle.zip").path
+        try Data(archive).write(to: URL(fileURLWithPath: path))
+        let files = try ArchiveReader.files(at: path)
+        #expect(files.map(\.name) == ["客戶名單.csv", "sync.log"])
+        for file in files { #expect(file.data == originals[file.name], "\(file.name)") }
+        #expect(try scratch.others(keeping: ["out.eml", "bundle.zip"]).isEmpty)
+    }
+
+    @Test("files of the same name in a bundle are told apart")
+    func uniqueNames() {
+        var used: Set<String> = []
+        #expect(["a.csv", "a.csv", "a.csv", "noext", "noext"].map { ArchiveSet.unique($0, in: &used) }
+            == ["a.csv", "a (2).csv", "a (3).csv", "noext", "noext (2)"])
+    }
+}

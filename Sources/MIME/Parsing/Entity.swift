@@ -39,6 +39,10 @@ public struct Entity: Sendable {
     /// sending ends it (and counts in its sizes).
     public internal(set) var endsWithAddedLineBreak = false
 
+    /// For a body part: where the delimiter line before it begins, with the line break that belongs to the
+    /// delimiter (RFC 2046 section 5.1.1). Removing `delimiterStart..<bodySpan.end` removes the part cleanly.
+    public internal(set) var delimiterStart: Int64 = 0
+
     /// Where the header and the body begin, with the bare line feeds before them, so spans measure on the wire.
     var headerStart = WirePosition.zero
     var bodyStart = WirePosition.zero

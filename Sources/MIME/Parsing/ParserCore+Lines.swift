@@ -142,6 +142,7 @@ extension ParserCore {
         let path = parentPath.isEmpty ? "\(number)" : "\(parentPath).\(number)"
         entities.append(Entity(path: path, parent: parent, depth: entities[parent].depth + 1, headerStart: afterLine))
         let index = entities.count - 1
+        entities[index].delimiterStart = end.offset
         entities[parent].children.append(index)
         current = index
         inHeader = true

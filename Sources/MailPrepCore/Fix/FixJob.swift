@@ -109,7 +109,9 @@ public struct FixJob: Sendable {
                 try archives.make(plan.compressions, message: message, source: source, format: options.format, date: Self.date(of: message))
             } catch { throw Self.wrap(error) }
             plan = archives.apply(to: plan, minimumGain: options.minimumGain)
-            writer.replacements = archives.replacements(for: plan, message: message, format: options.format)
+            plan.decodedBytes = message.decodedBytes + plan.compressions.reduce(0) { $0 + $1.afterBytes - $1.beforeBytes }
+            writer.replacements = archives.replacements(for: plan, format: options.format)
+            writer.removals = archives.removals(for: plan)
             let measured: (bytes: Int64, wireBytes: Int64)
             do { measured = try writer.measure() } catch { throw Self.wrap(error) }
             plan.wireBytes = measured.wireBytes
@@ -136,7 +138,9 @@ public struct FixJob: Sendable {
             next.actions[index].kind = .compress
             next.actions[index].level = level
             next.actions[index].format = format
-            next.actions[index].archiveName = next.actions[index].archiveName(for: format)
+            if !next.actions[index].bundled {
+                next.actions[index].archiveName = next.actions[index].archiveName(for: format)
+            }
             next.actions[index].reason = nil
             changed = true
         }

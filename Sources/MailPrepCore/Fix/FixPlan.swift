@@ -7,11 +7,14 @@ public struct FixOptions: Sendable {
     public var level: Int?
     /// An attachment is compressed only when it shrinks by at least this fraction.
     public var minimumGain: Double
+    /// Put every attachment that compresses into one archive of this name (in place of the first of them).
+    public var bundleName: String?
 
-    public init(format: ArchiveFormat = .zip, level: Int? = nil, minimumGain: Double = 0.10) {
+    public init(format: ArchiveFormat = .zip, level: Int? = nil, minimumGain: Double = 0.10, bundleName: String? = nil) {
         self.format = format
         self.level = level
         self.minimumGain = minimumGain
+        self.bundleName = bundleName
     }
 }
 
@@ -31,8 +34,10 @@ public struct FixAction: Sendable {
     public var reason: String?
     public var format: ArchiveFormat?
     public var level: Int?
-    /// Name of the archive that replaces the attachment.
+    /// Name of the archive that replaces the attachment (a bundle's name for bundled attachments).
     public var archiveName: String?
+    /// True when the attachment goes into the shared archive `archiveName` (`--bundle`).
+    public var bundled = false
     /// Octets of the attachment as a file (decoded).
     public var beforeBytes: Int64
     /// Octets of the archive (estimated in a plan; exact once written).
@@ -130,6 +135,9 @@ struct FixPlanner {
             action.estimated = true
             worthwhile.append(action)
         }
+        if let bundle = options.bundleName, !worthwhile.isEmpty {
+            return bundlePlan(bundle, worthwhile: worthwhile.sorted { $0.entity < $1.entity }, others: actions)
+        }
         worthwhile.sort { ($0.beforeWireBytes - $0.afterWireBytes) > ($1.beforeWireBytes - $1.afterWireBytes) }
         var wire = message.wireBytes
         var decoded = message.decodedBytes
@@ -154,6 +162,25 @@ struct FixPlanner {
         }
         actions.sort { $0.entity < $1.entity }
         return FixPlan(actions: actions, wireBytes: wire, decodedBytes: decoded, limits: limits)
+    }
+
+    /// Every worthwhile attachment in one archive, which takes the place of the first; the others leave.
+    private func bundlePlan(_ bundle: String, worthwhile: [FixAction], others: [FixAction]) -> FixPlan {
+        let total = worthwhile.reduce(Int64(0)) { $0 + $1.afterBytes }
+        var actions = others
+        var wire = message.wireBytes
+        var decoded = message.decodedBytes
+        for (position, var action) in worthwhile.enumerated() {
+            action.archiveName = bundle
+            action.bundled = true
+            action.afterBytes = position == 0 ? total : 0
+            action.afterWireBytes = position == 0 ? Self.wireBytes(archiveName: bundle, format: options.format, archiveBytes: total) : 0
+            wire += action.afterWireBytes - action.beforeWireBytes
+            decoded += action.afterBytes - action.beforeBytes
+            actions.append(action)
+        }
+        actions.sort { $0.entity < $1.entity }
+        return FixPlan(actions: actions, wireBytes: wire, decodedBytes: decoded, limits: limitsFor(wire, decoded))
     }
 
     /// Octets of a part replaced by an archive of `archiveBytes`, on the wire (CRLF): header section and base64.

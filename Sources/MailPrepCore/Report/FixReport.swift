@@ -12,16 +12,21 @@ public struct FixReport: Sendable {
         let catalog = text.catalog
         var lines: [String] = []
         lines.append(result.planOnly ? catalog.fixPlanFor(result.file) : "\(result.file) → \(result.output ?? "-")")
+        let bundledBefore = result.plan.actions.filter(\.bundled).reduce(Int64(0)) { $0 + $1.beforeBytes }
         let rows = result.plan.actions.map { action -> [String] in
             let what: String
             switch action.kind {
             case .compress:
                 what = "\(catalog.fixCompress) \(action.format?.rawValue ?? "") -\(action.level ?? 0)"
+                    + (action.bundled ? " → \(action.archiveName ?? "")" : "")
             case .keep:
                 what = catalog.fixKeep + (action.reason.map { " (\($0))" } ?? "")
             }
-            let after = action.kind == .compress ? (action.estimated ? "≈" : "") + ByteCount.human(action.afterBytes) : ""
-            let ratio = action.kind == .compress ? "\(Int((Double(action.afterBytes) / Double(max(1, action.beforeBytes)) * 100).rounded()))%" : ""
+            // A bundle's size and ratio stand on its first member; the others are in it.
+            let inBundle = action.bundled && action.afterWireBytes == 0
+            let before = action.bundled ? bundledBefore : action.beforeBytes
+            let after = action.kind == .compress && !inBundle ? (action.estimated ? "≈" : "") + ByteCount.human(action.afterBytes) : ""
+            let ratio = action.kind == .compress && !inBundle ? "\(Int((Double(action.afterBytes) / Double(max(1, before)) * 100).rounded()))%" : ""
             let time = action.seconds.map { String(format: "%.2f s", $0) } ?? ""
             return [action.path, DisplayWidth.truncateMiddle(action.filename ?? "", to: 40), what,
                     ByteCount.human(action.beforeBytes), after, ratio, time]
@@ -43,10 +48,11 @@ public struct FixReport: Sendable {
             } else {
                 let over = -binding.headroomBytes
                 lines.append("  " + text.paint("✗ " + catalog.over("\(ByteCount.human(over)) (\(catalog.bytes(ByteCount.grouped(over))))"), "31;1"))
-                let largest = result.plan.actions.sorted { $0.afterWireBytes > $1.afterWireBytes }.prefix(3)
+                let largest = result.plan.actions.filter { $0.afterWireBytes > 0 }.sorted { $0.afterWireBytes > $1.afterWireBytes }.prefix(3)
                 lines.append("  " + catalog.fixLargest)
                 for action in largest {
-                    lines.append("    \(DisplayWidth.pad(ByteCount.human(action.afterWireBytes), to: 9)) \(action.path) \(action.filename ?? "")")
+                    let name = action.kind == .compress ? action.archiveName : action.filename
+                    lines.append("    \(DisplayWidth.pad(ByteCount.human(action.afterWireBytes), to: 9)) \(action.path) \(name ?? "")")
                 }
                 lines.append("  " + catalog.fixNeedsLink)
             }

@@ -31,6 +31,7 @@ extension FixAction {
             ("format", .optional(format?.rawValue)),
             ("level", level.map { .int(Int64($0)) } ?? .null),
             ("archiveName", .optional(archiveName)),
+            ("bundled", .bool(bundled)),
             ("beforeBytes", .int(beforeBytes)),
             ("afterBytes", .int(afterBytes)),
             ("beforeWireBytes", .int(beforeWireBytes)),

@@ -24,6 +24,9 @@ struct FixCommand: ParsableCommand {
     @Flag(help: "Show the plan with predicted sizes; write nothing.")
     var plan = false
 
+    @Flag(help: "With --plan: compress for real (temporary files, removed) so the predicted size is exact.")
+    var exact = false
+
     @Flag(help: "Replace an existing output file.")
     var force = false
 
@@ -48,6 +51,7 @@ struct FixCommand: ParsableCommand {
     func validate() throws {
         if let level, !(1...9).contains(level) { throw ValidationError("--level \(level): use 1 to 9") }
         if !(0...99).contains(minGain) { throw ValidationError("--min-gain \(minGain): use 0 to 99") }
+        if exact && !plan { throw ValidationError("--exact goes with --plan") }
         if inPlace && output != nil { throw ValidationError("--in-place and --output both say where to write; give one") }
         if inPlace && path == "-" { throw ValidationError("--in-place needs a file, not standard input") }
         if let bundle, let format, let named = Self.format(of: bundle), named != format {
@@ -84,7 +88,7 @@ struct FixCommand: ParsableCommand {
         }
         let result: FixResult
         do {
-            result = try job.run(input: path, output: destination, force: force, planOnly: plan)
+            result = try job.run(input: path, output: destination, force: force, planOnly: plan, exactPlan: exact)
         } catch {
             throw Self.exit(for: error, language: outputOptions.language)
         }

@@ -268,3 +268,17 @@ extension FixJobTests {
             == ["a.csv", "a (2).csv", "a (3).csv", "noext", "noext (2)"])
     }
 }
+
+extension FixJobTests {
+    @Test("an exact plan predicts the size a real run then writes, and writes nothing itself")
+    func exactPlan() throws {
+        let scratch = try Scratch("chinese-compressible-attachments.eml")
+        defer { scratch.remove() }
+        let job = Self.job(limit: 80_000)
+        let plan = try job.run(input: scratch.input, output: .file(scratch.output), force: false, planOnly: true, exactPlan: true)
+        #expect(plan.plan.isExact && plan.planOnly && plan.wireBytes == nil)
+        #expect(try scratch.others().isEmpty)
+        let real = try job.run(input: scratch.input, output: .file(scratch.output), force: false, planOnly: false)
+        #expect(real.wireBytes == plan.predictedWireBytes)
+    }
+}

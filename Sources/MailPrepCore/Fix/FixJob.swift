@@ -56,7 +56,9 @@ public struct FixJob: Sendable {
         self.options = options
     }
 
-    public func run(input: String, output: FixOutput, force: Bool, planOnly: Bool) throws(FixError) -> FixResult {
+    /// Plans and, unless `planOnly`, writes. An `exactPlan` compresses for real (into temporary files, removed) and
+    /// measures the result with the writer, so its prediction is the size a real run writes.
+    public func run(input: String, output: FixOutput, force: Bool, planOnly: Bool, exactPlan: Bool = false) throws(FixError) -> FixResult {
         let spool: SpooledInput?
         do { spool = input == "-" ? try SpooledInput() : nil } catch { throw .write(error as? FileError ?? FileError(path: "-", errno: EIO, operation: "read")) }
         let path = spool?.path ?? input
@@ -83,7 +85,7 @@ public struct FixJob: Sendable {
         let planner = FixPlanner(message: message, source: source, options: options, limitsFor: limitsFor)
         var plan: FixPlan
         do { plan = try planner.plan() } catch { throw Self.wrap(error) }
-        if planOnly {
+        if planOnly && !exactPlan {
             return FixResult(file: input, plan: plan, predictedWireBytes: plan.wireBytes, planOnly: true)
         }
 
@@ -93,12 +95,13 @@ public struct FixJob: Sendable {
         case .inPlace: outputPath = input
         case .standardOutput: outputPath = nil
         }
-        if let outputPath, !force, output != .inPlace, FileManager.default.fileExists(atPath: outputPath) {
+        if let outputPath, !planOnly, !force, output != .inPlace, FileManager.default.fileExists(atPath: outputPath) {
             throw .outputExists(path: outputPath)
         }
         let backup = output == .inPlace ? input + ".orig" : nil
-        if let backup, !force, FileManager.default.fileExists(atPath: backup) { throw .outputExists(path: backup) }
-        let scratch = Self.folder(of: outputPath ?? (ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp") + "/x")
+        if let backup, !planOnly, !force, FileManager.default.fileExists(atPath: backup) { throw .outputExists(path: backup) }
+        let temporaryFolder = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
+        let scratch = planOnly ? temporaryFolder : Self.folder(of: outputPath ?? temporaryFolder + "/x")
 
         // Compress for real; step up the level (and take every worthwhile attachment) while it does not fit.
         var archives = ArchiveSet(folder: scratch)
@@ -122,6 +125,9 @@ public struct FixJob: Sendable {
             plan = next
         }
 
+        if planOnly {
+            return FixResult(file: input, plan: plan, predictedWireBytes: plan.wireBytes, planOnly: true)
+        }
         let result: (written: Int64, wire: Int64)
         do {
             result = try write(writer, to: outputPath, replace: force || output == .inPlace, backup: backup, mode: Self.mode(of: path))

@@ -39,7 +39,7 @@ public struct FixReport: Sendable {
             lines.append("  " + catalog.fixNothingToDo)
         }
         let wire = result.wireBytes ?? result.predictedWireBytes
-        lines.append("  " + catalog.fixTotal(text.sized(wire), result.planOnly || !result.plan.isExact))
+        lines.append("  " + catalog.fixTotal(text.sized(wire), !result.plan.isExact))
         if let binding = result.binding {
             lines.append("  " + catalog.limitLine(text.sized(binding.bytes), binding.measuredOn))
             lines.append("    " + text.describe(binding))

@@ -1,5 +1,3 @@
-import CMIMEScan
-
 /// Counts the octets a base64 body decodes to, without building them.
 ///
 /// Follows the decoding rules of RFC 2045 section 6.8 as lenient decoders apply them: characters outside the
@@ -41,7 +39,7 @@ struct Base64DecodedCounter {
                 return
             }
             // The run of data characters (vectorised in C).
-            let run = mime_base64_alphabet_run(base.assumingMemoryBound(to: UInt8.self) + index, count - index)
+            let run = Base64Kernels.alphabetRun(base + index, count: count - index)
             if run > 0 {
                 index += run
                 dataCharacters += Int64(run)

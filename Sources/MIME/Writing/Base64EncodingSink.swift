@@ -1,5 +1,3 @@
-import CMIMEScan
-
 /// The base64 alphabet (RFC 2045 table 1).
 enum Base64Alphabet {
     static let characters: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
@@ -83,8 +81,8 @@ public struct Base64EncodingSink<Downstream: ByteSink>: ByteSink {
             let lineBreak = self.lineBreak
             let written = out.withUnsafeMutableBufferPointer { output in
                 lineBreak.withUnsafeBufferPointer { lineBreak in
-                    mime_base64_encode(bytes.baseAddress!.assumingMemoryBound(to: UInt8.self) + index, take,
-                                       output.baseAddress! + at, lineBreak.baseAddress!, lineBreak.count, &column)
+                    Base64Kernels.encode(bytes.baseAddress! + index, count: take, into: output.baseAddress! + at,
+                                         lineBreak: lineBreak, column: &column)
                 }
             }
             self.column = column

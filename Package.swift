@@ -11,6 +11,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // System libraries: each is imported by exactly one Swift file of the layer that owns it.
@@ -30,7 +31,7 @@ let package = Package(
         .target(name: "MIME", dependencies: ["CMIMEScan"]),
         .target(
             name: "MailPrepCore",
-            dependencies: ["MIME", "CArchive", "CZlib"]
+            dependencies: ["MIME", "CArchive", "CZlib", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .executableTarget(
             name: "mailprep",

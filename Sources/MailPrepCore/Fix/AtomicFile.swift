@@ -32,19 +32,21 @@ final class AtomicFile {
         discard()
     }
 
-    /// Syncs the data and puts the file in place. Without `replace`, an existing file at `path` is an error.
-    func commit(replace: Bool) throws {
-        guard fsync(descriptor) == 0 else { throw FileError(path: path, errno: errno, operation: "sync") }
+    /// Syncs the data and puts the file in place (at `destination`, on the same file system, when given).
+    /// Without `replace`, an existing file there is an error.
+    func commit(replace: Bool, to destination: String? = nil) throws {
+        let target = destination ?? path
+        guard fsync(descriptor) == 0 else { throw FileError(path: target, errno: errno, operation: "sync") }
         close(descriptor)
         descriptor = -1
         if replace {
-            guard rename(temporaryPath, path) == 0 else { throw FileError(path: path, errno: errno, operation: "rename") }
+            guard rename(temporaryPath, target) == 0 else { throw FileError(path: target, errno: errno, operation: "rename") }
         } else {
-            guard link(temporaryPath, path) == 0 else { throw FileError(path: path, errno: errno, operation: "create") }
+            guard link(temporaryPath, target) == 0 else { throw FileError(path: target, errno: errno, operation: "create") }
             unlink(temporaryPath)
         }
         done = true
-        Self.syncFolder(of: path)
+        Self.syncFolder(of: target)
     }
 
     /// Removes the temporary file (after a failure).

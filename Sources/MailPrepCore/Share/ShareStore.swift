@@ -1,0 +1,216 @@
+import Foundation
+import MIME
+
+/// One shared file: where it is, what it is, and until when.
+public struct ShareEntry: Sendable, Codable, Equatable {
+    /// At least 128 random bits, URL-safe base64: the only secret between the link and the file.
+    public var token: String
+    /// The name as the message gave it.
+    public var originalName: String?
+    /// The name it is stored and served under (`SafeFilename`).
+    public var fileName: String
+    public var contentType: String
+    /// Octets of the file.
+    public var size: Int64
+    /// 64 lowercase hex digits.
+    public var sha256: String
+    public var created: Date
+    public var expires: Date
+    /// Message-ID of the message the file left.
+    public var messageID: String?
+    public var downloads: Int
+
+    public func isExpired(at now: Date) -> Bool { expires <= now }
+}
+
+/// Where shared bytes are written: a file, hashed on the way.
+public struct ShareSink: ByteSink {
+    private var inner: SHA256Sink<FileSink>
+
+    init(_ inner: SHA256Sink<FileSink>) {
+        self.inner = inner
+    }
+
+    public mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
+        try inner.write(bytes)
+    }
+
+    /// Flushes the file; the SHA-256 of everything written and its size.
+    mutating func finish() throws -> (hex: String, size: Int64) {
+        try inner.downstream.flush()
+        return (inner.finish().hex, inner.count)
+    }
+}
+
+/// Why a file could not be shared; nothing of it is left visible.
+public enum ShareError: Error, Sendable, Equatable {
+    case write(FileError)
+    /// What was read back is not what was written (a failing disk, a concurrent writer).
+    case verificationFailed(expected: String, found: String)
+    case unreadableMetadata(path: String)
+}
+
+/// The file share: a folder holding `<token>/<file name>` and a metadata record beside each file.
+///
+/// Durable before linked: a file is written under a temporary name, synced, read back and its SHA-256 compared,
+/// renamed into place, its folder synced, and only then is the entry returned, so a link can point at it.
+public struct ShareStore: Sendable {
+    public let root: String
+    /// Name of the metadata record in each token's folder; hidden, so it is never a file name that is served.
+    public static let metadataName = ".mailprep-share.json"
+    static let incomingName = ".incoming"
+
+    public init(root: String) {
+        self.root = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
+    }
+
+    /// The default folder: `$XDG_DATA_HOME/mailprep/share` (else `~/.local/share/...`) on Linux,
+    /// `~/Library/Application Support/mailprep/share` on macOS.
+    public static func defaultRoot(environment: [String: String]) -> String {
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        #if os(macOS)
+        return home + "/Library/Application Support/mailprep/share"
+        #else
+        let data = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? home + "/.local/share"
+        return data + "/mailprep/share"
+        #endif
+    }
+
+    /// A fresh token: 128 random bits from the system's cryptographic generator, URL-safe base64 (22 characters).
+    public static func newToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        return Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    /// Shares a file whose bytes `write` produces into the sink it is given (a decoder reading the message, say).
+    public func put(name: String?, contentType: String, expires: Date, messageID: String?, now: Date = Date(),
+                    write: (inout ShareSink) throws -> Void) throws(ShareError) -> ShareEntry {
+        let incoming = root + "/" + Self.incomingName
+        do {
+            try FileManager.default.createDirectory(atPath: incoming, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw .write(FileError(path: incoming, errno: EACCES, operation: "create folder"))
+        }
+        let token = Self.newToken()
+        let fileName = SafeFilename.make(name)
+        let temporary: AtomicFile
+        do { temporary = try AtomicFile(path: incoming + "/" + token, mode: 0o644) } catch { throw Self.wrap(error, path: incoming) }
+        defer { temporary.discard() }
+
+        // Write, hashing on the way; then sync, read back and compare.
+        var sink = ShareSink(SHA256Sink(FileSink(descriptor: temporary.descriptor, path: temporary.temporaryPath)))
+        let written: (hex: String, size: Int64)
+        do {
+            try write(&sink)
+            written = try sink.finish()
+        } catch { throw Self.wrap(error, path: temporary.temporaryPath) }
+        guard fsync(temporary.descriptor) == 0 else { throw .write(FileError(path: temporary.temporaryPath, errno: errno, operation: "sync")) }
+        let check: String
+        do { check = try Self.sha256(ofFile: temporary.temporaryPath) } catch { throw Self.wrap(error, path: temporary.temporaryPath) }
+        guard check == written.hex else { throw .verificationFailed(expected: written.hex, found: check) }
+
+        // Into place: the token's folder with its metadata, then the file; each step synced.
+        let folder = root + "/" + token
+        // Whole seconds: what the metadata's ISO 8601 dates keep.
+        func second(_ date: Date) -> Date { Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)) }
+        let entry = ShareEntry(token: token, originalName: name, fileName: fileName, contentType: contentType, size: written.size,
+                               sha256: written.hex, created: second(now), expires: second(expires), messageID: messageID, downloads: 0)
+        do {
+            guard mkdir(folder, 0o755) == 0 else { throw FileError(path: folder, errno: errno, operation: "create folder") }
+            try Self.writeMetadata(entry, to: folder)
+            try temporary.commit(replace: false, to: folder + "/" + fileName)
+            AtomicFile.syncFolder(of: folder)
+        } catch {
+            try? FileManager.default.removeItem(atPath: folder)
+            throw Self.wrap(error, path: folder)
+        }
+        return entry
+    }
+
+    /// Every entry in the share, oldest first; folders without readable metadata are skipped.
+    public func list() -> [ShareEntry] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        return names.filter { !$0.hasPrefix(".") }.compactMap { try? Self.readMetadata(in: root + "/" + $0) }
+            .sorted { $0.created < $1.created }
+    }
+
+    /// Removes every entry expired at `now` (and incoming files older than a day, left by a killed run);
+    /// returns the entries removed.
+    @discardableResult
+    public func prune(now: Date = Date(), dryRun: Bool = false) -> [ShareEntry] {
+        let expired = list().filter { $0.isExpired(at: now) }
+        guard !dryRun else { return expired }
+        for entry in expired {
+            try? FileManager.default.removeItem(atPath: root + "/" + entry.token)
+        }
+        let incoming = root + "/" + Self.incomingName
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: incoming)) ?? [] {
+            let path = incoming + "/" + name
+            if let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date,
+               now.timeIntervalSince(modified) > 86_400 {
+                try? FileManager.default.removeItem(atPath: path)
+            }
+        }
+        return expired
+    }
+
+    /// The entry for a token, if it exists (the server's look-up).
+    public func entry(token: String) -> ShareEntry? {
+        guard Self.isToken(token) else { return nil }
+        return try? Self.readMetadata(in: root + "/" + token)
+    }
+
+    /// Path of the shared file of an entry.
+    public func filePath(of entry: ShareEntry) -> String {
+        root + "/" + entry.token + "/" + entry.fileName
+    }
+
+    /// Whether `text` can be a token: URL-safe base64 only, so it can never walk out of the share.
+    public static func isToken(_ text: String) -> Bool {
+        text.count >= 22 && text.count <= 64 && text.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+        }
+    }
+
+    static func sha256(ofFile path: String) throws -> String {
+        let source = try SourceFile(path: path)
+        var hashing = SHA256Sink(DiscardingSink())
+        var size = stat()
+        guard stat(path, &size) == 0 else { throw FileError(path: path, errno: errno, operation: "stat") }
+        try source.copy(ByteSpan(start: 0, end: Int64(size.st_size)), into: &hashing)
+        return hashing.finish().hex
+    }
+
+    static func writeMetadata(_ entry: ShareEntry, to folder: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        let data = try encoder.encode(entry)
+        let file = try AtomicFile(path: folder + "/" + metadataName, mode: 0o644)
+        var sink = FileSink(descriptor: file.descriptor, path: file.temporaryPath)
+        try sink.write(Array(data))
+        try sink.flush()
+        try file.commit(replace: true)
+    }
+
+    static func readMetadata(in folder: String) throws -> ShareEntry {
+        guard let data = FileManager.default.contents(atPath: folder + "/" + metadataName) else {
+            throw ShareError.unreadableMetadata(path: folder)
+        }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        do { return try decoder.decode(ShareEntry.self, from: data) } catch { throw ShareError.unreadableMetadata(path: folder) }
+    }
+
+    private static func wrap(_ error: any Error, path: String) -> ShareError {
+        switch error {
+        case let error as ShareError: error
+        case let error as FileError: .write(error)
+        default: .write(FileError(path: path, errno: EIO, operation: "\(error)"))
+        }
+    }
+}

@@ -29,7 +29,14 @@ struct MailClientTests {
         var env = environment
         env["LANG"] = "C.UTF-8"
         #expect(try Tool.detached(["/usr/bin/tmux", "-L", socket, "new-session", "-d", "-x", "120", "-y", "30", command], environment: env) == 0)
-        defer { _ = try? Tool.detached(["/usr/bin/tmux", "-L", socket, "kill-server"], environment: env) }
+        defer {
+            // neomutt outlives kill-server's SIGHUP (and the server waits for it): end it first.
+            if let pane = try? Tool.exec(["/usr/bin/tmux", "-L", socket, "display-message", "-p", "#{pane_pid}"], environment: env),
+               let pid = Int32(pane.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                kill(pid, SIGKILL)
+            }
+            _ = try? Tool.detached(["/usr/bin/tmux", "-L", socket, "kill-server"], environment: env)
+        }
         var screen = ""
         for _ in 0..<50 {
             usleep(100_000)

@@ -57,10 +57,9 @@ final class ArchiveSet: @unchecked Sendable {
 
     private func makeOne(_ group: [FixAction], message: Message, source: SourceFile, format: ArchiveFormat, date: Int64) throws -> Made {
         let start = DispatchTime.now()
-        var template = Array("\(folder)/.mailprep-archive-XXXXXX".utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard descriptor >= 0 else { throw FileError(path: folder, errno: errno, operation: "create") }
-        let path = String(cString: template)
+        guard let (descriptor, path) = temporaryFile("\(folder)/.mailprep-archive-") else {
+            throw FileError(path: folder, errno: errno, operation: "create")
+        }
         defer { close(descriptor) }
         do {
             let level = group[0].level ?? 6

@@ -20,11 +20,11 @@ final class AtomicFile {
         let slash = path.lastIndex(of: "/")
         let folder = slash.map { String(path[..<$0]) } ?? "."
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        var template = Array("\(folder.isEmpty ? "/" : folder)/.\(name).mailprep-XXXXXX".utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard descriptor >= 0 else { throw FileError(path: path, errno: errno, operation: "create") }
+        guard let (descriptor, temporaryPath) = temporaryFile("\(folder.isEmpty ? "/" : folder)/.\(name).mailprep-") else {
+            throw FileError(path: path, errno: errno, operation: "create")
+        }
         self.descriptor = descriptor
-        self.temporaryPath = String(cString: template)
+        self.temporaryPath = temporaryPath
         fchmod(descriptor, mode & 0o777)
     }
 
@@ -78,10 +78,10 @@ final class SpooledInput {
 
     init() throws {
         let folder = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
-        var template = Array("\(folder)/mailprep-stdin-XXXXXX".utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard descriptor >= 0 else { throw FileError(path: folder, errno: errno, operation: "create") }
-        path = String(cString: template)
+        guard let (descriptor, path) = temporaryFile("\(folder)/mailprep-stdin-") else {
+            throw FileError(path: folder, errno: errno, operation: "create")
+        }
+        self.path = path
         defer { close(descriptor) }
         var sink = FileSink(descriptor: descriptor, path: path)
         var buffer = [UInt8](repeating: 0, count: 1 << 18)
@@ -106,4 +106,14 @@ final class SpooledInput {
     deinit {
         unlink(path)
     }
+}
+
+/// Creates a new file named `prefix` plus six random characters (mkstemp), open for writing with mode 0600.
+/// Returns nil (errno set) on failure.
+func temporaryFile(_ prefix: String) -> (descriptor: Int32, path: String)? {
+    var template = Array((prefix + "XXXXXX").utf8CString)
+    let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+    guard descriptor >= 0 else { return nil }
+    let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    return (descriptor, path)
 }

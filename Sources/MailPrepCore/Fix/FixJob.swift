@@ -104,7 +104,7 @@ public struct FixJob: Sendable {
         let scratch = planOnly ? temporaryFolder : Self.folder(of: outputPath ?? temporaryFolder + "/x")
 
         // Compress for real; step up the level (and take every worthwhile attachment) while it does not fit.
-        var archives = ArchiveSet(folder: scratch)
+        let archives = ArchiveSet(folder: scratch)
         var writer = MessageWriter(message: message, source: source)
         var attempt = 0
         while true {

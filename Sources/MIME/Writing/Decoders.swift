@@ -58,9 +58,7 @@ public struct Base64DecodingSink<Downstream: ByteSink>: ByteSink {
     }
 
     private mutating func flush() throws {
-        guard !out.isEmpty else { return }
-        try out.withUnsafeBytes { try downstream.write($0) }
-        out.removeAll(keepingCapacity: true)
+        try drain(&out, into: &downstream)
     }
 }
 
@@ -163,9 +161,7 @@ public struct QuotedPrintableDecodingSink<Downstream: ByteSink>: ByteSink {
     }
 
     private mutating func flush() throws {
-        guard !out.isEmpty else { return }
-        try out.withUnsafeBytes { try downstream.write($0) }
-        out.removeAll(keepingCapacity: true)
+        try drain(&out, into: &downstream)
     }
 }
 
@@ -226,4 +222,11 @@ public struct UUDecodingSink<Downstream: ByteSink>: ByteSink {
         if !line.isEmpty { try endLine() }
         return downstream
     }
+}
+
+/// Hands the bytes collected in `buffer` to `sink` and empties the buffer (keeping its capacity).
+func drain<Sink: ByteSink>(_ buffer: inout [UInt8], into sink: inout Sink) throws {
+    guard !buffer.isEmpty else { return }
+    try buffer.withUnsafeBytes { try sink.write($0) }
+    buffer.removeAll(keepingCapacity: true)
 }

@@ -107,6 +107,7 @@ public struct FixJob: Sendable {
         let archives = ArchiveSet(folder: scratch)
         var writer = MessageWriter(message: message, source: source)
         var attempt = 0
+        var measured: (bytes: Int64, wireBytes: Int64) = (0, 0)
         while true {
             do {
                 try archives.make(plan.compressions, message: message, source: source, format: options.format, date: Self.date(of: message))
@@ -115,7 +116,6 @@ public struct FixJob: Sendable {
             plan.decodedBytes = message.decodedBytes + plan.compressions.reduce(0) { $0 + $1.afterBytes - $1.beforeBytes }
             writer.replacements = archives.replacements(for: plan, format: options.format)
             writer.removals = archives.removals(for: plan)
-            let measured: (bytes: Int64, wireBytes: Int64)
             do { measured = try writer.measure() } catch { throw Self.wrap(error) }
             plan.wireBytes = measured.wireBytes
             plan.limits = limitsFor(plan.wireBytes, plan.decodedBytes)
@@ -130,7 +130,8 @@ public struct FixJob: Sendable {
         }
         let result: (written: Int64, wire: Int64)
         do {
-            result = try write(writer, to: outputPath, replace: force || output == .inPlace, backup: backup, mode: Self.mode(of: path))
+            result = try write(writer, predicted: measured, to: outputPath, replace: force || output == .inPlace, backup: backup,
+                               mode: Self.mode(of: path))
         } catch { throw Self.wrap(error) }
         return FixResult(file: input, output: outputPath ?? "-", backup: backup, plan: plan, predictedWireBytes: plan.wireBytes,
                          wireBytes: result.wire, writtenBytes: result.written, planOnly: false)
@@ -154,8 +155,8 @@ public struct FixJob: Sendable {
     }
 
     /// Writes the message (to an atomic file or standard output) and measures what was written.
-    private func write(_ writer: MessageWriter, to outputPath: String?, replace: Bool, backup: String?, mode: mode_t) throws -> (written: Int64, wire: Int64) {
-        let predicted = try writer.measure()
+    private func write(_ writer: MessageWriter, predicted: (bytes: Int64, wireBytes: Int64), to outputPath: String?, replace: Bool,
+                       backup: String?, mode: mode_t) throws -> (written: Int64, wire: Int64) {
         guard let outputPath else {
             var sink = FileSink(descriptor: 1, path: "-")
             try writer.write(into: &sink)

@@ -44,34 +44,57 @@ struct CheckCommand: ParsableCommand {
 
         let progress = ProgressLine(total: files.count, catalog: output.language.catalog,
                                     enabled: folderMode && !output.json && isatty(STDOUT_FILENO) == 1 && isatty(STDERR_FILENO) == 1)
+        // Each outcome is rendered on its worker and written in order as soon as the ones before it are:
+        // memory stays small however many messages there are.
         let json = output.json
-        // JSON is rendered on the workers; the main thread only writes.
-        let checked = BatchCheck(check: check).run(files, progress: { progress.update($0) }) { outcome in
-            (outcome: outcome, json: json ? outcome.json.bytes() + [0x0A] : [])
-        }
-        progress.clear()
-        let results = checked.map(\.outcome)
-
+        let single = !folderMode
+        let summarize = folderMode && !json
         let report = TextReport(language: output.language, color: output.color)
-        var out = OutputBuffer()
-        for (outcome, line) in checked {
-            if case .failed(let failure) = outcome {
-                out.flush()
-                printError(report.catalog.failure(failure))
-            }
+        let state = StreamState()
+        BatchCheck(check: check).run(files, progress: { progress.update($0) }, transform: { outcome -> Rendered in
+            var text: [UInt8] = []
             if json {
-                out.append(line)
-            } else if folderMode {
-                if case .checked = outcome { out.append(report.line(outcome) + "\n") }
+                text = outcome.json.bytes() + [0x0A]
             } else if case .checked(let result) = outcome {
-                out.append(report.render(result) + "\n")
+                text = Array(((single ? report.render(result) : report.line(outcome)) + "\n").utf8)
             }
+            var error: String?
+            if case .failed(let failure) = outcome { error = report.catalog.failure(failure) }
+            return Rendered(item: CheckSummaryItem(outcome), stdout: text, stderr: error)
+        }, emit: { rendered in
+            state.write(rendered, keepingItem: summarize)
+        })
+        progress.clear()
+        if summarize {
+            state.out.append(report.summary(state.items) + "\n")
         }
-        if folderMode && !json {
-            out.append(report.summary(results) + "\n")
+        state.out.flush()
+        if state.status != .fits { throw state.status.code }
+    }
+}
+
+/// One outcome, rendered for standard output and standard error.
+struct Rendered: Sendable {
+    var item: CheckSummaryItem
+    var stdout: [UInt8]
+    var stderr: String?
+}
+
+/// What the ordered writer keeps while a folder streams out: the output buffer, the status so far, and the small
+/// per-message facts the summary needs.
+final class StreamState: @unchecked Sendable {
+    var out = OutputBuffer()
+    var items: [CheckSummaryItem] = []
+    var status = ExitStatus.fits
+
+    /// Called in order, one at a time (BatchCheck serialises the calls).
+    func write(_ rendered: Rendered, keepingItem: Bool) {
+        if let error = rendered.stderr {
+            out.flush()
+            printError(error)
         }
-        out.flush()
-        let status = ExitStatus.of(results)
-        if status != .fits { throw status.code }
+        out.append(rendered.stdout)
+        status = status.worst(ExitStatus.of(rendered.item))
+        if keepingItem { items.append(rendered.item) }
     }
 }

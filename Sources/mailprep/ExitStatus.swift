@@ -38,13 +38,14 @@ enum ExitStatus: Int32 {
         }
     }
 
-    /// The status for a set of check outcomes.
-    static func of(_ outcomes: [CheckOutcome]) -> ExitStatus {
-        outcomes.map { outcome -> ExitStatus in
-            switch outcome {
-            case .checked(let result): result.fits ? .fits : .over
-            case .failed(let failure): failure.isUnreadable ? .unreadable : .notAMessage
-            }
-        }.max { $0.severity < $1.severity } ?? .fits
+    /// The status for one check outcome.
+    static func of(_ item: CheckSummaryItem) -> ExitStatus {
+        if let failure = item.failure { return failure.isUnreadable ? .unreadable : .notAMessage }
+        return item.fits ? .fits : .over
+    }
+
+    /// The most serious of two statuses.
+    func worst(_ other: ExitStatus) -> ExitStatus {
+        other.severity > severity ? other : self
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import MIME
 @testable import MailPrepCore
@@ -65,5 +66,25 @@ struct LimitPolicyTests {
         #expect(ByteCount.human(25_000_000) == "25.0 MB")
         #expect(ByteCount.human(999) == "999 B")
         #expect(ByteCount.grouped(10_240_000) == "10,240,000")
+    }
+}
+
+/// Checking many files at once: results come out in the order the files were given, one at a time.
+@Suite("Batch checks")
+struct BatchCheckTests {
+    final class Collected: @unchecked Sendable {
+        var files: [String] = []
+    }
+
+    @Test("outcomes are emitted in input order, whichever worker finishes first")
+    func order() {
+        let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Samples").path
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: samples)) ?? []).filter { $0.hasSuffix(".eml") }
+        // Large and small files interleaved, and each given several times, so workers finish out of order.
+        let files = (0..<20).flatMap { round in names.map { "\(samples)/\($0)" }.shuffled() + ["\(samples)/missing-\(round).eml"] }
+        let collected = Collected()
+        BatchCheck(check: MessageCheck(policy: LimitPolicy())).run(files, transform: { $0.file }, emit: { collected.files.append($0) })
+        #expect(collected.files == files)
     }
 }

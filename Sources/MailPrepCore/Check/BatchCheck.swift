@@ -9,16 +9,12 @@ public struct BatchCheck: Sendable {
         self.check = check
     }
 
-    /// Checks `files` in parallel; `progress` is called (from any thread) with the number done so far.
-    public func run(_ files: [String], progress: (@Sendable (Int) -> Void)? = nil) -> [CheckOutcome] {
-        run(files, progress: progress) { $0 }
-    }
-
-    /// Checks `files` in parallel and turns each outcome into `T` on the same worker (rendering JSON, say),
-    /// keeping the order of `files`.
+    /// Checks `files` in parallel (`progress` gets the number done so far, from any thread), turns each outcome
+    /// into `T` on its worker (rendering JSON, say), and hands them to `emit` in the order of `files`, one at a
+    /// time, as soon as all before them are done: a folder of any size streams out without being held.
     public func run<T: Sendable>(_ files: [String], progress: (@Sendable (Int) -> Void)? = nil,
-                                 transform: @Sendable (CheckOutcome) -> T) -> [T] {
-        let results = ResultSlots<T>(count: files.count)
+                                 transform: @Sendable (CheckOutcome) -> T, emit: @escaping @Sendable (T) -> Void) {
+        let order = InOrder<T>(emit: emit)
         let workers = max(1, min(files.count, System.coreCount))
         let next = Counter()
         let done = Counter()
@@ -26,30 +22,32 @@ public struct BatchCheck: Sendable {
             while true {
                 let index = next.increment() - 1
                 guard index < files.count else { return }
-                results.set(index, transform(check.check(path: files[index])))
-                let finished = done.increment()
-                progress?(finished)
+                order.put(index, transform(check.check(path: files[index])))
+                progress?(done.increment())
             }
         }
-        return results.values()
     }
 }
 
-/// Slots written by index from several threads; each slot by one thread only.
-private final class ResultSlots<T>: @unchecked Sendable {
-    private var slots: [T?]
+/// Results that arrive in any order, handed on in index order.
+private final class InOrder<T>: @unchecked Sendable {
+    private var waiting: [Int: T] = [:]
+    private var next = 0
     private let lock = Lock()
+    private let emit: @Sendable (T) -> Void
 
-    init(count: Int) {
-        slots = Array(repeating: nil, count: count)
+    init(emit: @escaping @Sendable (T) -> Void) {
+        self.emit = emit
     }
 
-    func set(_ index: Int, _ value: T) {
-        lock.withLock { slots[index] = value }
-    }
-
-    func values() -> [T] {
-        lock.withLock { slots.compactMap { $0 } }
+    func put(_ index: Int, _ value: T) {
+        lock.withLock {
+            waiting[index] = value
+            while let ready = waiting.removeValue(forKey: next) {
+                emit(ready)
+                next += 1
+            }
+        }
     }
 }
 

@@ -34,3 +34,26 @@ public enum CheckOutcome: Sendable {
         }
     }
 }
+
+/// What a folder summary and the exit status need of one outcome: small, so a folder of any size is summed up
+/// without keeping its reports.
+public struct CheckSummaryItem: Sendable {
+    public var file: String
+    /// Octets on the wire, for a message that was checked.
+    public var wireBytes: Int64?
+    public var fits: Bool
+    public var failure: CheckFailure?
+
+    public init(_ outcome: CheckOutcome) {
+        switch outcome {
+        case .checked(let result):
+            file = result.file
+            wireBytes = result.wireBytes
+            fits = result.fits
+        case .failed(let failure):
+            file = failure.file
+            fits = false
+            self.failure = failure
+        }
+    }
+}

@@ -95,18 +95,15 @@ public struct TextReport: Sendable {
     }
 
     /// Counts and the five largest messages, after a folder listing.
-    public func summary(_ outcomes: [CheckOutcome]) -> String {
-        let results = outcomes.compactMap { outcome -> CheckResult? in
-            if case .checked(let result) = outcome { return result }
-            return nil
-        }
-        let fit = results.filter(\.fits).count
-        var lines = [catalog.summary(outcomes.count, fit, results.count - fit, outcomes.count - results.count)]
-        let largest = results.sorted { $0.wireBytes > $1.wireBytes }.prefix(5)
+    public func summary(_ items: [CheckSummaryItem]) -> String {
+        let checked = items.filter { $0.failure == nil }
+        let fit = checked.filter(\.fits).count
+        var lines = [catalog.summary(items.count, fit, checked.count - fit, items.count - checked.count)]
+        let largest = checked.sorted { ($0.wireBytes ?? 0) > ($1.wireBytes ?? 0) }.prefix(5)
         if !largest.isEmpty {
             lines.append(catalog.largest)
-            for result in largest {
-                lines.append("  \(DisplayWidth.pad(ByteCount.human(result.wireBytes), to: 9)) \(result.file)")
+            for item in largest {
+                lines.append("  \(DisplayWidth.pad(ByteCount.human(item.wireBytes ?? 0), to: 9)) \(item.file)")
             }
         }
         lines.append(paint(catalog.unitNote, "2"))

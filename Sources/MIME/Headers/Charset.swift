@@ -32,16 +32,6 @@ public enum Charset {
         return String(String.UnicodeScalarView(array.map { Unicode.Scalar($0) }))
     }
 
-    /// Whether the system can decode this label.
-    public static func isKnown(_ label: String) -> Bool {
-        let name = systemName(for: label)
-        if name == "UTF-8" || name == "US-ASCII" || name == "ISO-8859-1" { return true }
-        let handle = iconv_open("UTF-8", name)
-        guard let descriptor = handle, descriptor != invalidDescriptor else { return false }
-        iconv_close(descriptor)
-        return true
-    }
-
     /// The iconv name for a MIME charset label, widened to the superset mail software really sends:
     /// Big5 mail from Hong Kong carries HKSCS characters, GB2312 and GBK labels carry GB18030 text, and
     /// ks_c_5601-1987 means Windows code page 949.

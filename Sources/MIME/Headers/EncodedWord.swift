@@ -49,16 +49,6 @@ public enum EncodedWord {
         return result
     }
 
-    /// True when the value holds an encoded word.
-    static func containsEncodedWord(_ bytes: [UInt8]) -> Bool {
-        var index = 0
-        while index + 1 < bytes.count {
-            if bytes[index] == UInt8(ascii: "="), bytes[index + 1] == UInt8(ascii: "?"), parseWord(bytes, at: index) != nil { return true }
-            index += 1
-        }
-        return false
-    }
-
     private static func parseWord(_ bytes: [UInt8], at start: Int) -> (charset: String, bytes: [UInt8], end: Int)? {
         // =?charset?encoding?text?=
         var index = start + 2

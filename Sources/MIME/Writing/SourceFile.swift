@@ -40,30 +40,8 @@ public final class SourceFile: @unchecked Sendable {
     /// Writes the decoded body of `entity` into `sink`: base64, quoted-printable and uuencode are decoded, line
     /// breaks of text come out as CRLF (the canonical form `Entity.decodedBytes` counts).
     public func decodeBody<Sink: ByteSink>(of entity: Entity, into sink: inout Sink) throws {
-        let addedLineBreak: [UInt8] = entity.endsWithAddedLineBreak ? [0x0D, 0x0A] : []
-        switch entity.transferEncoding {
-        case .base64:
-            var decoder = Base64DecodingSink(sink)
-            try copy(entity.bodySpan, into: &decoder)
-            sink = try decoder.finish()
-        case .quotedPrintable:
-            // Line breaks are made canonical before decoding, as the counter sees them; "=0A" stays a bare LF.
-            var decoder = CRLFSink(QuotedPrintableDecodingSink(sink))
-            try copy(entity.bodySpan, into: &decoder)
-            try decoder.write(addedLineBreak)
-            var quotedPrintable = try decoder.finish()
-            sink = try quotedPrintable.finish()
-        case .uuencode:
-            var decoder = CRLFSink(UUDecodingSink(sink))
-            try copy(entity.bodySpan, into: &decoder)
-            try decoder.write(addedLineBreak)
-            var uudecoder = try decoder.finish()
-            sink = try uudecoder.finish()
-        default:
-            var canonical = CRLFSink(sink)
-            try copy(entity.bodySpan, into: &canonical)
-            try canonical.write(addedLineBreak)
-            sink = try canonical.finish()
-        }
+        var decoder = TransferDecodingSink(sink, for: entity)
+        try copy(entity.bodySpan, into: &decoder)
+        sink = try decoder.finish()
     }
 }

@@ -38,31 +38,10 @@ public struct CompressionEstimate: Sendable {
             try source.copy(ByteSpan(start: start, end: min(span.end, start + wireSample)), into: &raw)
             // Start at a line start, where base64 groups begin.
             let from = index == 0 ? 0 : (raw.bytes.firstIndex(of: 0x0A).map { $0 + 1 } ?? 0)
-            var piece = Entity.samplePiece(raw.bytes[from...], encoding: entity.transferEncoding)
-            data += piece.prefix(sampleBytes)
-            piece.removeAll()
+            var decoder = TransferDecodingSink(MemorySink(), encoding: entity.transferEncoding)
+            try decoder.write(Array(raw.bytes[from...]))
+            data += try decoder.finish().bytes.prefix(sampleBytes)
         }
         return data
-    }
-}
-
-extension Entity {
-    /// Decodes a piece of a body in memory (estimates only).
-    static func samplePiece(_ bytes: ArraySlice<UInt8>, encoding: TransferEncoding) -> [UInt8] {
-        var memory = MemorySink()
-        let array = Array(bytes)
-        switch encoding {
-        case .base64:
-            var decoder = Base64DecodingSink(memory)
-            try? decoder.write(array)
-            memory = (try? decoder.finish()) ?? MemorySink()
-        case .quotedPrintable:
-            var decoder = QuotedPrintableDecodingSink(memory)
-            try? decoder.write(array)
-            memory = (try? decoder.finish()) ?? MemorySink()
-        default:
-            return array
-        }
-        return memory.bytes
     }
 }

@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "mailprep",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "mailprep", targets: ["mailprep"]),
         .library(name: "MIME", targets: ["MIME"]),
@@ -12,6 +12,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // System libraries: each is imported by exactly one Swift file of the layer that owns it.
@@ -31,19 +34,31 @@ let package = Package(
         .target(name: "MIME", dependencies: ["CMIMEScan"]),
         .target(
             name: "MailPrepCore",
-            dependencies: ["MIME", "CArchive", "CZlib", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "MIME", "CArchive", "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ]
+        ),
+        // The download side of the share; the only target that pulls in a server stack.
+        .target(
+            name: "MailPrepServer",
+            dependencies: ["MailPrepCore", .product(name: "Hummingbird", package: "hummingbird")]
         ),
         .executableTarget(
             name: "mailprep",
             dependencies: [
                 "MailPrepCore",
+                "MailPrepServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         // Inner-loop timings for scripts/bench.py.
         .executableTarget(name: "mailprep-bench", dependencies: ["MIME"]),
         .testTarget(name: "MIMETests", dependencies: ["MIME"]),
         .testTarget(name: "MailPrepCoreTests", dependencies: ["MailPrepCore", "MIME"]),
+        .testTarget(name: "MailPrepServerTests", dependencies: ["MailPrepServer", "MailPrepCore"]),
         .testTarget(name: "CLITests", dependencies: ["mailprep", "MailPrepCore"]),
     ],
     swiftLanguageModes: [.v6]

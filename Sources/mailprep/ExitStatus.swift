@@ -12,9 +12,10 @@ import MailPrepCore
 /// | 65 | `fix`: signed or encrypted (never changed), or an attachment to compress is damaged |
 /// | 66 | input missing or unreadable (no such file, no permission, a folder with no messages) |
 /// | 70 | internal error |
-/// | 73 | `fix`: the output cannot be written (exists without --force, no permission, disk full); nothing is left behind |
+/// | 73 | `fix`: the output cannot be written (exists without --force, no permission, disk full), or a file cannot be put into the share; nothing is left behind |
+/// | 78 | configuration: the configuration file is invalid, or attachments must be linked but no public share URL is set |
 ///
-/// When several apply (a folder), the highest wins: 70 > 73 > 66 > 65 > 1 > 0.
+/// When several apply (a folder), the highest wins: 70 > 78 > 73 > 66 > 65 > 1 > 0.
 enum ExitStatus: Int32 {
     case fits = 0
     case over = 1
@@ -23,6 +24,7 @@ enum ExitStatus: Int32 {
     case unreadable = 66
     case internalError = 70
     case cannotWrite = 73
+    case configuration = 78
 
     var code: ExitCode { ExitCode(rawValue) }
 
@@ -34,7 +36,8 @@ enum ExitStatus: Int32 {
         case .unreadable: 3
         case .usage: 4
         case .cannotWrite: 5
-        case .internalError: 6
+        case .configuration: 6
+        case .internalError: 7
         }
     }
 

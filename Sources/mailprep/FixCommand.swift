@@ -3,15 +3,21 @@ import Foundation
 import MailPrepCore
 
 extension ArchiveFormat: ExpressibleByArgument {}
+extension FixStrategy: ExpressibleByArgument {}
 
 struct FixCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fix",
-        abstract: "Make a message fit with the least change: compress attachments that gain, best gain first.",
+        abstract: "Make a message fit with the least change: compress attachments that gain, then link the largest.",
         discussion: """
             Writes DRAFT.fixed.eml beside the input (or -o FILE, or -o - for standard output); the input is never \
             changed unless --in-place, which keeps the original as DRAFT.eml.orig. Signed or encrypted messages are \
             refused. --plan shows what would be done, with sizes estimated from samples, and writes nothing.
+
+            When compression is not enough, the largest attachments move to the file share and a download link takes \
+            their place (in the text and HTML bodies, and an X-Mailprep-Link header each). Links need the share's \
+            public address (--share-url, or share_url in the configuration file); mailprep will not mail a link \
+            that only this machine can open.
             """
     )
 
@@ -45,6 +51,28 @@ struct FixCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Compress an attachment only if it shrinks by at least this many percent (default 10).", valueName: "percent"))
     var minGain: Int = 10
 
+    @Option(help: ArgumentHelp("auto (compress, then link the largest until it fits), compress, or link.", valueName: "strategy"))
+    var strategy: FixStrategy = .auto
+
+    @Option(help: ArgumentHelp("With --strategy link: link every attachment larger than this (10MB); default: as many as needed.", valueName: "size"))
+    var linkOver: String?
+
+    @Option(help: ArgumentHelp("The share's public address, e.g. https://files.example.org/m/ (default: share_url in the configuration file).", valueName: "url"))
+    var shareURL: String?
+
+    @Option(help: ArgumentHelp("How long links work: 30d (default), 12h, 2w.", valueName: "time"))
+    var expires: String?
+
+    @Flag(help: "Reuse an unexpired shared file with the same content and name instead of sharing it again.")
+    var dedupe = false
+
+    @Flag(help: "Downloads ask for a password, made up now and shown to you (never written into the message).")
+    var protect = false
+
+    @Option(help: ArgumentHelp("Folder with your own link.txt.mustache and link.html.mustache (default: templates in the configuration folder).", valueName: "folder"))
+    var templates: String?
+
+    @OptionGroup var shareFolder: ShareFolderOptions
     @OptionGroup var limitOptions: LimitOptions
     @OptionGroup var outputOptions: OutputOptions
 
@@ -54,6 +82,9 @@ struct FixCommand: ParsableCommand {
         if exact && !plan { throw ValidationError("--exact goes with --plan") }
         if inPlace && output != nil { throw ValidationError("--in-place and --output both say where to write; give one") }
         if inPlace && path == "-" { throw ValidationError("--in-place needs a file, not standard input") }
+        if let linkOver, ByteCount.parse(linkOver) == nil { throw ValidationError("--link-over \(linkOver): not a size (examples: 10MB, 5MiB)") }
+        if linkOver != nil && strategy != .link { throw ValidationError("--link-over goes with --strategy link") }
+        if let expires, Configuration.lifetime(expires) == nil { throw ValidationError("--expires \(expires): use a time such as 30d, 12h, 2w") }
         if let bundle, let format, let named = Self.format(of: bundle), named != format {
             throw ValidationError("--bundle \(bundle) is a \(named.rawValue) name but --format is \(format.rawValue)")
         }
@@ -76,8 +107,7 @@ struct FixCommand: ParsableCommand {
     func run() throws {
         // Past a file-size limit, write(2) then fails with EFBIG, which is reported and cleaned up like a full disk.
         signal(SIGXFSZ, SIG_IGN)
-        let job = FixJob(check: MessageCheck(policy: try limitOptions.policy()),
-                         options: FixOptions(format: archiveFormat, level: level, minimumGain: Double(minGain) / 100, bundleName: bundleName))
+        let job = FixJob(check: MessageCheck(policy: try limitOptions.policy()), options: try fixOptions())
         let destination: FixOutput
         if inPlace {
             destination = .inPlace
@@ -108,6 +138,26 @@ struct FixCommand: ParsableCommand {
         handle.write(Data((text + "\n").utf8))
     }
 
+    /// The options, with the share's settings from flags, else the configuration file.
+    func fixOptions() throws -> FixOptions {
+        let configuration = try shareFolder.configuration()
+        let environment = ProcessInfo.processInfo.environment
+        var lifetime: TimeInterval = 30 * 86_400
+        if let text = expires ?? configuration.expires {
+            guard let value = Configuration.lifetime(text) else {
+                printError("\(configuration.path ?? "configuration"): expires \(text): use a time such as 30d, 12h, 2w")
+                throw ExitStatus.configuration.code
+            }
+            lifetime = value
+        }
+        let templatesFolder = templates ?? configuration.templates ?? Configuration.defaultFolder(environment: environment) + "/templates"
+        let share = MailPrepCore.ShareOptions(
+            store: shareFolder.store(configuration), baseURL: shareURL ?? configuration.shareURL, lifetime: lifetime, dedupe: dedupe,
+            protect: protect, block: LinkBlock(language: outputOptions.language, templatesFolder: templatesFolder))
+        return FixOptions(format: archiveFormat, level: level, minimumGain: Double(minGain) / 100, bundleName: bundleName,
+                          strategy: strategy, linkOver: linkOver.flatMap(ByteCount.parse), share: share)
+    }
+
     /// draft.eml → draft.fixed.eml; standard input → message.fixed.eml.
     static func defaultOutput(for path: String) -> String {
         guard path != "-" else { return "message.fixed.eml" }
@@ -136,6 +186,23 @@ struct FixCommand: ParsableCommand {
         case .archive(let failure):
             printError("libarchive: \(failure.message)")
             return ExitStatus.internalError.code
+        case .shareURL(let problem):
+            switch problem {
+            case .missing: printError(catalog.fixNoShareURL)
+            case .invalid(let url): printError("share URL \(url): not an http or https address")
+            case .loopback(let url): printError("share URL \(url) is this machine's own address; recipients could not open it. Set the share's public address (--share-url)")
+            }
+            return ExitStatus.configuration.code
+        case .share(let failure):
+            switch failure {
+            case .write(let file): printError("share: \(file.isNoSpace ? "\(file.path): disk full" : "\(file)"); the message was not written")
+            case .verificationFailed: printError("share: the file read back differs from what was written (failing disk?); the message was not written")
+            case .unreadableMetadata(let path): printError("share: \(path): unreadable metadata; the message was not written")
+            }
+            return ExitStatus.cannotWrite.code
+        case .template(let reason):
+            printError(reason)
+            return ExitStatus.configuration.code
         case .internalError(let message):
             printError("internal error: \(message)")
             return ExitStatus.internalError.code

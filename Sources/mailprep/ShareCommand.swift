@@ -2,16 +2,6 @@ import ArgumentParser
 import Foundation
 import MailPrepCore
 
-/// Where the file share is.
-struct ShareOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The share folder (default: $XDG_DATA_HOME/mailprep/share, or ~/Library/Application Support/mailprep/share on macOS).", valueName: "folder"))
-    var share: String?
-
-    var store: ShareStore {
-        ShareStore(root: share ?? ShareStore.defaultRoot(environment: ProcessInfo.processInfo.environment))
-    }
-}
-
 struct ShareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "share",
@@ -22,12 +12,13 @@ struct ShareCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "What is shared: sizes, expiry, from which message.")
 
-        @OptionGroup var shareOptions: ShareOptions
+        @OptionGroup var shareOptions: ShareFolderOptions
         @Flag(help: "One JSON object per shared file.")
         var json = false
 
         func run() throws {
-            let entries = shareOptions.store.list()
+            let store = shareOptions.store(try shareOptions.configuration())
+            let entries = store.list()
             var out = OutputBuffer()
             for entry in entries {
                 if json {
@@ -36,7 +27,7 @@ struct ShareCommand: ParsableCommand {
                     out.append(ShareLines.text(entry, now: Date()))
                 }
             }
-            if !json { out.append("\(entries.count) shared, \(ByteCount.human(entries.reduce(0) { $0 + $1.size })) in \(shareOptions.store.root)\n") }
+            if !json { out.append("\(entries.count) shared, \(ByteCount.human(entries.reduce(0) { $0 + $1.size })) in \(store.root)\n") }
             out.flush()
         }
     }
@@ -44,12 +35,13 @@ struct ShareCommand: ParsableCommand {
     struct Prune: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Delete what has expired.")
 
-        @OptionGroup var shareOptions: ShareOptions
+        @OptionGroup var shareOptions: ShareFolderOptions
         @Flag(help: "Say what would be deleted; delete nothing.")
         var dryRun = false
 
         func run() throws {
-            let removed = shareOptions.store.prune(dryRun: dryRun)
+            let store = shareOptions.store(try shareOptions.configuration())
+            let removed = store.prune(dryRun: dryRun)
             var out = OutputBuffer()
             for entry in removed { out.append((dryRun ? "would delete " : "deleted ") + ShareLines.text(entry, now: Date())) }
             out.append("\(removed.count) expired \(dryRun ? "(nothing deleted)" : "deleted")\n")

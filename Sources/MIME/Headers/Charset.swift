@@ -32,6 +32,15 @@ public enum Charset {
         return String(String.UnicodeScalarView(array.map { Unicode.Scalar($0) }))
     }
 
+    /// Encodes `text` into the charset a MIME label names; nil when the label is unknown or a character has no
+    /// form in it (Chinese in ISO-8859-1, say). Output ends in the charset's initial shift state (ISO-2022-JP).
+    public static func encode(_ text: String, label: String) -> [UInt8]? {
+        let name = systemName(for: label)
+        if name == "UTF-8" { return Array(text.utf8) }
+        if name == "US-ASCII" { return text.utf8.allSatisfy({ $0 < 0x80 }) ? Array(text.utf8) : nil }
+        return convert(Array(text.utf8), from: "UTF-8", to: name)
+    }
+
     /// The iconv name for a MIME charset label, widened to the superset mail software really sends:
     /// Big5 mail from Hong Kong carries HKSCS characters, GB2312 and GBK labels carry GB18030 text, and
     /// ks_c_5601-1987 means Windows code page 949.
@@ -54,9 +63,14 @@ public enum Charset {
     private static var invalidDescriptor: iconv_t? { iconv_t(bitPattern: -1) }
 
     private static func convert(_ input: [UInt8], from name: String) -> String? {
-        guard let descriptor = iconv_open("UTF-8", name), descriptor != invalidDescriptor else { return nil }
+        convert(input, from: name, to: "UTF-8").flatMap { String(validating: $0, as: UTF8.self) }
+    }
+
+    /// Converts bytes between two iconv charsets; nil when a byte sequence is invalid or has no form in the target.
+    private static func convert(_ input: [UInt8], from name: String, to target: String) -> [UInt8]? {
+        guard let descriptor = iconv_open(target, name), descriptor != invalidDescriptor else { return nil }
         defer { iconv_close(descriptor) }
-        if input.isEmpty { return "" }
+        if input.isEmpty { return [] }
         var output = [UInt8](repeating: 0, count: input.count * 4 + 16)
         var source = input
         let produced: Int? = source.withUnsafeMutableBufferPointer { inBuffer in
@@ -73,6 +87,6 @@ public enum Charset {
             }
         }
         guard let produced else { return nil }
-        return String(validating: output[0..<produced], as: UTF8.self)
+        return Array(output[0..<produced])
     }
 }

@@ -31,37 +31,94 @@ public struct MessageWriter {
     public var replacements: [Int: NewPart] = [:]
     /// Entities left out, with their delimiter lines.
     public var removals: Set<Int> = []
+    /// Entity index → new bytes for its header section and/or body (the root's header too).
+    public var rewrites: [Int: RewrittenPart] = [:]
+    /// Entity index → bytes written just before its delimiter line: a whole new body part, from its line break
+    /// and delimiter line to its body (see `newPartBytes`).
+    public var insertions: [Int: [UInt8]] = [:]
 
     public init(message: Message, source: SourceFile) {
         self.message = message
         self.source = source
     }
 
+    /// One change to the source: `span` is replaced by `content` (an empty span inserts).
+    private struct Edit {
+        enum Content {
+            case bytes([UInt8])
+            case part(NewPart)
+            case nothing
+        }
+        var span: ByteSpan
+        var content: Content
+    }
+
     public func write<Sink: ByteSink>(into sink: inout Sink) throws {
         try validate()
         let lineBreak = message.lineBreak
         let lineBreakText = String(decoding: lineBreak, as: UTF8.self)
-        let edited = (Array(replacements.keys) + Array(removals)).sorted { start(of: $0) < start(of: $1) }
         var cursor: Int64 = 0
-        for index in edited {
-            let entity = message.entities[index]
-            try source.copy(ByteSpan(start: cursor, end: start(of: index)), into: &sink)
-            if let part = replacements[index] {
+        for edit in edits() {
+            try source.copy(ByteSpan(start: cursor, end: edit.span.start), into: &sink)
+            switch edit.content {
+            case .bytes(let bytes):
+                try sink.write(bytes)
+            case .part(let part):
                 try sink.write(part.header(lineBreak: lineBreakText))
                 var encoder = Base64EncodingSink(sink, lineBreak: lineBreak)
                 let body = try SourceFile(path: part.bodyPath)
                 try body.copy(ByteSpan(start: 0, end: try Self.size(of: part.bodyPath)), into: &encoder)
                 sink = try encoder.finish()
+            case .nothing:
+                break
             }
             // The line break before the next delimiter stays in the source and is copied from there.
-            cursor = entity.bodySpan.end
+            cursor = edit.span.end
         }
         try source.copy(ByteSpan(start: cursor, end: message.sourceBytes), into: &sink)
     }
 
-    /// Where an edit begins in the source: a replaced part at its header, a removed one at its delimiter line.
-    private func start(of index: Int) -> Int64 {
-        removals.contains(index) ? message.entities[index].delimiterStart : message.entities[index].headerSpan.start
+    /// Every edit in source order; an insertion comes before a removal that starts at the same place.
+    private func edits() -> [Edit] {
+        var edits: [Edit] = []
+        for (index, part) in replacements {
+            let entity = message.entities[index]
+            edits.append(Edit(span: ByteSpan(start: entity.headerSpan.start, end: entity.bodySpan.end), content: .part(part)))
+        }
+        for index in removals {
+            let entity = message.entities[index]
+            edits.append(Edit(span: ByteSpan(start: entity.delimiterStart, end: entity.bodySpan.end), content: .nothing))
+        }
+        for (index, rewrite) in rewrites {
+            let entity = message.entities[index]
+            if let header = rewrite.header { edits.append(Edit(span: entity.headerSpan, content: .bytes(header))) }
+            if let body = rewrite.body { edits.append(Edit(span: entity.bodySpan, content: .bytes(body))) }
+        }
+        for (index, bytes) in insertions {
+            let at = message.entities[index].delimiterStart
+            edits.append(Edit(span: ByteSpan(start: at, end: at), content: .bytes(bytes)))
+        }
+        return edits.sorted { ($0.span.start, $0.span.count) < ($1.span.start, $1.span.count) }
+    }
+
+    /// The bytes that insert a new body part before `entity`'s delimiter line: the delimiter of its parent, the
+    /// part's header fields (each without a line break) and its encoded body.
+    public func newPartBytes(before entity: Int, headerFields: [String], body: [UInt8]) throws -> [UInt8] {
+        let target = message.entities[entity]
+        guard let parent = target.parent, let boundary = message.entities[parent].contentType.parameters["boundary"] else {
+            throw WriterError.cannotReplaceRoot
+        }
+        let lineBreak = message.lineBreak
+        var sink = MemorySink()
+        try source.copy(ByteSpan(start: target.delimiterStart, end: target.delimiterStart + 1), into: &sink)
+        // The delimiter line starts with a line break unless it opens the multipart's body.
+        let leadingBreak = sink.bytes.first == 0x0D || sink.bytes.first == 0x0A
+        var bytes: [UInt8] = leadingBreak ? lineBreak : []
+        bytes += Array("--\(boundary)".utf8) + lineBreak
+        for field in headerFields { bytes += Array(field.utf8) + lineBreak }
+        bytes += lineBreak + body
+        if !leadingBreak { bytes += lineBreak }
+        return bytes
     }
 
     private func validate() throws {
@@ -71,8 +128,15 @@ public struct MessageWriter {
                 throw WriterError.conflictingEdits(path: message.entities[index].path)
             }
         }
+        for index in rewrites.keys where replacements[index] != nil || removals.contains(index) {
+            throw WriterError.conflictingEdits(path: message.entities[index].path)
+        }
+        for index in insertions.keys where message.entities[index].parent == nil {
+            throw WriterError.cannotReplaceRoot
+        }
         for parent in Set(removals.compactMap { message.entities[$0].parent }) {
-            if message.entities[parent].children.allSatisfy({ removals.contains($0) }) {
+            let children = message.entities[parent].children
+            if children.allSatisfy({ removals.contains($0) }) && !children.contains(where: { insertions[$0] != nil }) {
                 throw WriterError.wouldEmptyMultipart(path: message.entities[parent].path)
             }
         }

@@ -74,7 +74,7 @@ public struct NewPart: Sendable {
     }
 
     /// RFC 2231 parameters with charset UTF-8, in continuations of at most 60 characters of value each.
-    static func rfc2231(name: String, value: String) -> [String] {
+    public static func rfc2231(name: String, value: String) -> [String] {
         var pieces: [String] = []
         var current = ""
         for character in value {
@@ -106,7 +106,7 @@ public struct NewPart: Sendable {
 }
 
 extension String {
-    func leftPadded(to width: Int) -> String {
+    public func leftPadded(to width: Int) -> String {
         count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

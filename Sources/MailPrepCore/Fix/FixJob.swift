@@ -15,6 +15,12 @@ public enum FixError: Error, Sendable {
     /// Writing failed (disk full, no permission); nothing was left behind.
     case write(FileError)
     case archive(ArchiveError)
+    /// Attachments must move to the share, but no address for it can go into a message.
+    case shareURL(ShareURLProblem)
+    /// A file could not be put into the share; the message was not written.
+    case share(ShareError)
+    /// The user's link template is not valid Mustache.
+    case template(String)
     /// Something that should not happen; the message says what.
     case internalError(String)
 }
@@ -41,6 +47,8 @@ public struct FixResult: Sendable {
     /// Octets of the file written.
     public var writtenBytes: Int64?
     public var planOnly: Bool
+    /// The password shared files ask for (`--protect`), for the sender to pass on separately.
+    public var password: String?
 
     public var fits: Bool { plan.fits }
     public var binding: AppliedLimit? { plan.limits.min { $0.headroomBytes < $1.headroomBytes } }
@@ -58,7 +66,12 @@ public struct FixJob: Sendable {
 
     /// Plans and, unless `planOnly`, writes. An `exactPlan` compresses for real (into temporary files, removed) and
     /// measures the result with the writer, so its prediction is the size a real run writes.
-    public func run(input: String, output: FixOutput, force: Bool, planOnly: Bool, exactPlan: Bool = false) throws(FixError) -> FixResult {
+    ///
+    /// Links: attachments chosen to leave are measured with stand-in tokens and digests of the real lengths; only
+    /// when the message is written are they put into the share (durable and verified), and the message is written
+    /// after that. If writing fails, the entries made for it are removed again.
+    public func run(input: String, output: FixOutput, force: Bool, planOnly: Bool, exactPlan: Bool = false,
+                    now: Date = Date()) throws(FixError) -> FixResult {
         let spool: SpooledInput?
         do { spool = input == "-" ? try SpooledInput() : nil } catch { throw .write(error as? FileError ?? FileError(path: "-", errno: EIO, operation: "read")) }
         let path = spool?.path ?? input
@@ -76,15 +89,22 @@ public struct FixJob: Sendable {
         if message.isSignedOrEncrypted { throw .signedOrEncrypted(file: input) }
         let source: SourceFile
         do { source = try SourceFile(path: path) } catch { throw .write(error as? FileError ?? FileError(path: path, errno: EIO, operation: "open")) }
-        try refuseDamagedCandidates(message, file: input)
+        if options.strategy != .link { try refuseDamagedCandidates(message, file: input) }
 
         let policy = check.policy
         let limitsFor: (Int64, Int64) -> [AppliedLimit] = { wire, decoded in
             policy.limits(sender: checked.sender, recipients: checked.recipients, wireBytes: wire, decodedBytes: decoded)
         }
-        let planner = FixPlanner(message: message, source: source, options: options, limitsFor: limitsFor)
-        var plan: FixPlan
-        do { plan = try planner.plan() } catch { throw Self.wrap(error) }
+        let expires = now.addingTimeInterval(options.share?.lifetime ?? 0)
+        let context = PlanContext(message: message, source: source, options: options, limitsFor: limitsFor, expires: expires)
+
+        // Links are chosen from estimates: the largest attachment first, until the estimate fits.
+        var linked = context.initialLinks()
+        var plan = try context.estimate(linked: linked)
+        while !plan.fits, let next = context.nextLink(after: linked) {
+            linked.append(next)
+            plan = try context.estimate(linked: linked)
+        }
         if planOnly && !exactPlan {
             return FixResult(file: input, plan: plan, predictedWireBytes: plan.wireBytes, planOnly: true)
         }
@@ -100,41 +120,91 @@ public struct FixJob: Sendable {
         }
         let backup = output == .inPlace ? input + ".orig" : nil
         if let backup, !planOnly, !force, FileManager.default.fileExists(atPath: backup) { throw .outputExists(path: backup) }
+        if !planOnly, !linked.isEmpty, let problem = options.share?.urlProblem { throw .shareURL(problem) }
         let temporaryFolder = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
         let scratch = planOnly ? temporaryFolder : Self.folder(of: outputPath ?? temporaryFolder + "/x")
 
-        // Compress for real; step up the level (and take every worthwhile attachment) while it does not fit.
+        // Compress for real; step up the level (and take every worthwhile attachment) while it does not fit; when
+        // even that is not enough, link one more attachment and start again.
         let archives = ArchiveSet(folder: scratch)
-        var writer = MessageWriter(message: message, source: source)
-        var attempt = 0
+        var writer: MessageWriter
         var measured: (bytes: Int64, wireBytes: Int64) = (0, 0)
         while true {
-            do {
-                try archives.make(plan.compressions, message: message, source: source, format: options.format, date: Self.date(of: message))
-            } catch { throw Self.wrap(error) }
-            plan = archives.apply(to: plan, minimumGain: options.minimumGain)
-            plan.decodedBytes = message.decodedBytes + plan.compressions.reduce(0) { $0 + $1.afterBytes - $1.beforeBytes }
-            writer.replacements = archives.replacements(for: plan, format: options.format)
-            writer.removals = archives.removals(for: plan)
-            do { measured = try writer.measure() } catch { throw Self.wrap(error) }
-            plan.wireBytes = measured.wireBytes
-            plan.limits = limitsFor(plan.wireBytes, plan.decodedBytes)
-            attempt += 1
-            guard !plan.fits, options.level == nil, attempt < FixPlanner.automaticLevels.count,
-                  let next = Self.escalate(plan, to: FixPlanner.automaticLevels[attempt], format: options.format) else { break }
-            plan = next
+            writer = MessageWriter(message: message, source: source)
+            do { try context.links.apply(context.placeholders(linked), to: &writer) } catch { throw Self.wrap(error) }
+            let linkEdits = writer
+            let linkedBase = try context.base(linked: linked)
+            var attempt = 0
+            while true {
+                do {
+                    try archives.make(plan.compressions, message: message, source: source, format: options.format, date: Self.date(of: message))
+                } catch { throw Self.wrap(error) }
+                plan = archives.apply(to: plan, minimumGain: options.minimumGain)
+                plan.decodedBytes = linkedBase.decoded + plan.compressions.reduce(0) { $0 + $1.afterBytes - $1.beforeBytes }
+                writer = linkEdits
+                writer.replacements = archives.replacements(for: plan, format: options.format)
+                writer.removals.formUnion(archives.removals(for: plan))
+                do { measured = try writer.measure() } catch { throw Self.wrap(error) }
+                plan.wireBytes = measured.wireBytes
+                plan.limits = limitsFor(plan.wireBytes, plan.decodedBytes)
+                attempt += 1
+                guard !plan.fits, options.level == nil, attempt < FixPlanner.automaticLevels.count,
+                      let next = Self.escalate(plan, to: FixPlanner.automaticLevels[attempt], format: options.format) else { break }
+                plan = next
+            }
+            guard !plan.fits, let next = context.nextLink(after: linked) else { break }
+            linked.append(next)
+            plan = try context.estimate(linked: linked)
         }
 
         if planOnly {
             return FixResult(file: input, plan: plan, predictedWireBytes: plan.wireBytes, planOnly: true)
         }
+
+        // Share the linked attachments (each durable and verified), then write the message that links to them.
+        var made: [ShareEntry] = []
+        var password: String?
+        if !linked.isEmpty, let share = options.share {
+            password = share.protect ? ShareStore.newPassword() : nil
+            var shared: [ShareEntry] = []
+            do {
+                for index in linked {
+                    let (entry, isNew) = try context.share(index, store: share.store, expires: expires, password: password,
+                                                           dedupe: share.dedupe, now: now)
+                    shared.append(entry)
+                    if isNew { made.append(entry) }
+                }
+                // The same edits with the real tokens and digests: the same size, unless a decoded size surprised.
+                let compressed = writer.replacements
+                writer = MessageWriter(message: message, source: source)
+                try context.links.apply(context.realLinks(linked, entries: shared), to: &writer)
+                writer.replacements = compressed
+                writer.removals.formUnion(archives.removals(for: plan))
+                measured = try writer.measure()
+            } catch {
+                made.forEach(share.store.remove)
+                throw Self.wrap(error)
+            }
+            plan.wireBytes = measured.wireBytes
+            plan.limits = limitsFor(plan.wireBytes, plan.decodedBytes)
+            for (index, entry) in zip(linked, shared) {
+                if let at = plan.actions.firstIndex(where: { $0.entity == index }) {
+                    plan.actions[at].shared = entry
+                    plan.actions[at].url = share.url(token: entry.token, fileName: entry.fileName)
+                    plan.actions[at].afterBytes = 0
+                }
+            }
+        }
         let result: (written: Int64, wire: Int64)
         do {
             result = try write(writer, predicted: measured, to: outputPath, replace: force || output == .inPlace, backup: backup,
                                mode: Self.mode(of: path))
-        } catch { throw Self.wrap(error) }
+        } catch {
+            made.forEach { options.share?.store.remove($0) }
+            throw Self.wrap(error)
+        }
         return FixResult(file: input, output: outputPath ?? "-", backup: backup, plan: plan, predictedWireBytes: plan.wireBytes,
-                         wireBytes: result.wire, writtenBytes: result.written, planOnly: false)
+                         wireBytes: result.wire, writtenBytes: result.written, planOnly: false, password: password)
     }
 
     /// Every worthwhile attachment at a higher level: what is left when the chosen ones did not suffice.
@@ -193,6 +263,8 @@ public struct FixJob: Sendable {
         case let error as FileError: .write(error)
         case let error as ArchiveError: .archive(error)
         case let error as MessageReadError: .input(MessageCheck.failure(for: error, file: error.path))
+        case let error as ShareError: .share(error)
+        case let error as LinkBlock.TemplateError: .template(error.description)
         default: .internalError("\(error)")
         }
     }

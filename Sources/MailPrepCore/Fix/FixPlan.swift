@@ -1,3 +1,4 @@
+import Foundation
 import MIME
 
 /// How `mailprep fix` may change a message.
@@ -9,12 +10,21 @@ public struct FixOptions: Sendable {
     public var minimumGain: Double
     /// Put every attachment that compresses into one archive of this name (in place of the first of them).
     public var bundleName: String?
+    public var strategy: FixStrategy
+    /// With `.link`: every attachment larger than this (decoded) is linked; nil links only as many as needed.
+    public var linkOver: Int64?
+    /// Where linked attachments go; nil when linking is not possible.
+    public var share: ShareOptions?
 
-    public init(format: ArchiveFormat = .zip, level: Int? = nil, minimumGain: Double = 0.10, bundleName: String? = nil) {
+    public init(format: ArchiveFormat = .zip, level: Int? = nil, minimumGain: Double = 0.10, bundleName: String? = nil,
+                strategy: FixStrategy = .compress, linkOver: Int64? = nil, share: ShareOptions? = nil) {
         self.format = format
         self.level = level
         self.minimumGain = minimumGain
         self.bundleName = bundleName
+        self.strategy = strategy
+        self.linkOver = linkOver
+        self.share = share
     }
 }
 
@@ -23,6 +33,8 @@ public struct FixAction: Sendable {
     public enum Kind: String, Sendable {
         case keep
         case compress
+        /// Moved to the file share; a download link takes its place.
+        case link
     }
 
     /// Index in `Message.entities`.
@@ -49,6 +61,11 @@ public struct FixAction: Sendable {
     public var estimated: Bool
     /// Seconds spent compressing.
     public var seconds: Double?
+    /// For a link: the share entry made for it (nil in a plan) and its address.
+    public var shared: ShareEntry?
+    public var url: String?
+    /// For a link: when it stops working.
+    public var expires: Date?
 
     /// Fraction of octets saved.
     public var gain: Double { beforeBytes > 0 ? 1 - Double(afterBytes) / Double(beforeBytes) : 0 }
@@ -69,12 +86,16 @@ public struct FixPlan: Sendable {
     public var decodedBytes: Int64
     /// The limits, measured against the predicted sizes.
     public var limits: [AppliedLimit]
+    /// False when links were measured with a stand-in address because no share URL is configured.
+    public var linkAddressKnown = true
     /// True when every size in the plan is exact (nothing estimated).
-    public var isExact: Bool { !actions.contains { $0.kind == .compress && $0.estimated } }
+    public var isExact: Bool { !actions.contains { $0.kind == .compress && $0.estimated } && linkAddressKnown }
     public var fits: Bool { limits.allSatisfy(\.fits) }
 
     /// The entities to compress.
     public var compressions: [FixAction] { actions.filter { $0.kind == .compress } }
+    /// The entities moved to the share.
+    public var links: [FixAction] { actions.filter { $0.kind == .link } }
 }
 
 /// Chooses which attachments to compress, from estimates: best gain first, until the message fits.
@@ -83,6 +104,11 @@ struct FixPlanner {
     var source: SourceFile
     var options: FixOptions
     var limitsFor: (_ wireBytes: Int64, _ decodedBytes: Int64) -> [AppliedLimit]
+    /// Entities that leave the message for links: not compressed, not reported here.
+    var excluded: Set<Int> = []
+    /// The message's sizes before compression (after links, when there are any).
+    var baseWireBytes: Int64
+    var baseDecodedBytes: Int64
 
     /// Levels tried when none is given: zlib's level 1 runs about 2.7 times faster than 6 at a somewhat worse ratio.
     static let automaticLevels = [1, 6, 9]
@@ -91,7 +117,7 @@ struct FixPlanner {
         let levels = options.level.map { [$0] } ?? [1, 6]
         var candidates: [(action: FixAction, estimate: CompressionEstimate)] = []
         var kept: [FixAction] = []
-        for (index, entity) in message.entities.enumerated() where entity.isLeaf && index != 0 {
+        for (index, entity) in message.entities.enumerated() where entity.isLeaf && index != 0 && !excluded.contains(index) {
             var action = FixAction(entity: index, path: entity.path, filename: entity.filename, kind: .keep,
                                    beforeBytes: entity.decodedBytes, afterBytes: entity.decodedBytes,
                                    beforeWireBytes: entity.headerWireBytes + entity.bodyWireBytes,
@@ -139,8 +165,8 @@ struct FixPlanner {
             return bundlePlan(bundle, worthwhile: worthwhile.sorted { $0.entity < $1.entity }, others: actions)
         }
         worthwhile.sort { ($0.beforeWireBytes - $0.afterWireBytes) > ($1.beforeWireBytes - $1.afterWireBytes) }
-        var wire = message.wireBytes
-        var decoded = message.decodedBytes
+        var wire = baseWireBytes
+        var decoded = baseDecodedBytes
         var limits = limitsFor(wire, decoded)
         for var action in worthwhile {
             if limits.allSatisfy(\.fits) {
@@ -168,8 +194,8 @@ struct FixPlanner {
     private func bundlePlan(_ bundle: String, worthwhile: [FixAction], others: [FixAction]) -> FixPlan {
         let total = worthwhile.reduce(Int64(0)) { $0 + $1.afterBytes }
         var actions = others
-        var wire = message.wireBytes
-        var decoded = message.decodedBytes
+        var wire = baseWireBytes
+        var decoded = baseDecodedBytes
         for (position, var action) in worthwhile.enumerated() {
             action.archiveName = bundle
             action.bundled = true

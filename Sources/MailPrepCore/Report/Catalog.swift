@@ -49,6 +49,11 @@ public struct Catalog: Sendable {
     public var fixLargest: String
     public var fixNeedsLink: String
     public var fixBackup: @Sendable (String) -> String
+    public var fixLink: String
+    public var fixLinksUntil: @Sendable (_ date: String) -> String
+    public var fixPassword: @Sendable (String) -> String
+    public var fixNoShareURL: String
+    public var fixStillOver: String
 }
 
 extension Catalog {
@@ -110,8 +115,13 @@ extension Catalog {
         fixNothingToDo: "no attachments",
         fixTotal: { size, estimated in "result: \(size) on the wire" + (estimated ? " (estimated from samples)" : "") },
         fixLargest: "largest parts now:",
-        fixNeedsLink: "compression alone cannot make it fit: the largest attachments need to leave the message (a download link)",
-        fixBackup: { "original kept as \($0)" }
+        fixNeedsLink: "compression alone cannot make it fit: the largest attachments need to leave the message (--strategy auto or link, with a share)",
+        fixBackup: { "original kept as \($0)" },
+        fixLink: "link",
+        fixLinksUntil: { "download links, working until \($0):" },
+        fixPassword: { "password for the downloads (give it to the recipients separately; it is not in the message): \($0)" },
+        fixNoShareURL: "no share URL is configured (--share-url or share_url in the configuration file); mailprep will not put a link only this machine can open into a message",
+        fixStillOver: "even with every attachment linked it does not fit: what is left is the message's text and the images it shows inline"
     )
 
     public static let traditionalChinese = Catalog(
@@ -172,7 +182,12 @@ extension Catalog {
         fixNothingToDo: "沒有附件",
         fixTotal: { size, estimated in "結果：傳送時 \(size)" + (estimated ? "（按抽樣估計）" : "") },
         fixLargest: "目前最大的部分：",
-        fixNeedsLink: "單靠壓縮無法符合上限：最大的附件須移出郵件（改用下載連結）",
-        fixBackup: { "原檔已保留為 \($0)" }
+        fixNeedsLink: "單靠壓縮無法符合上限：最大的附件須移出郵件（--strategy auto 或 link，並設定分享資料夾）",
+        fixBackup: { "原檔已保留為 \($0)" },
+        fixLink: "改為連結",
+        fixLinksUntil: { "下載連結（有效至 \($0)）：" },
+        fixPassword: { "下載密碼（請另行告知收件人，郵件內不會寫上）：\($0)" },
+        fixNoShareURL: "未設定分享網址（--share-url 或設定檔中的 share_url）；mailprep 不會把只有本機才能開啟的連結寫進郵件",
+        fixStillOver: "所有附件都改為連結後仍超出上限：餘下的是郵件內文及內嵌圖片"
     )
 }

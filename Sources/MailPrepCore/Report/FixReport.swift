@@ -21,6 +21,8 @@ public struct FixReport: Sendable {
                     + (action.bundled ? " → \(action.archiveName ?? "")" : "")
             case .keep:
                 what = catalog.fixKeep + (action.reason.map { " (\($0))" } ?? "")
+            case .link:
+                what = catalog.fixLink
             }
             // A bundle's size and ratio stand on its first member; the others are in it.
             let inBundle = action.bundled && action.afterWireBytes == 0
@@ -49,13 +51,26 @@ public struct FixReport: Sendable {
                 let over = -binding.headroomBytes
                 lines.append("  " + text.paint("✗ " + catalog.over("\(ByteCount.human(over)) (\(catalog.bytes(ByteCount.grouped(over))))"), "31;1"))
                 let largest = result.plan.actions.filter { $0.afterWireBytes > 0 }.sorted { $0.afterWireBytes > $1.afterWireBytes }.prefix(3)
-                lines.append("  " + catalog.fixLargest)
+                if !largest.isEmpty { lines.append("  " + catalog.fixLargest) }
                 for action in largest {
                     let name = action.kind == .compress ? action.archiveName : action.filename
                     lines.append("    \(DisplayWidth.pad(ByteCount.human(action.afterWireBytes), to: 9)) \(action.path) \(name ?? "")")
                 }
-                lines.append("  " + catalog.fixNeedsLink)
+                lines.append("  " + (result.plan.links.isEmpty ? catalog.fixNeedsLink : catalog.fixStillOver))
             }
+        }
+        let links = result.plan.links
+        if let first = links.first {
+            if !result.plan.linkAddressKnown {
+                lines.append("  " + text.paint(catalog.fixNoShareURL, "33"))
+            } else {
+                let until = first.expires.map { LinkBlock.date($0, language: text.language) }
+                lines.append("  " + catalog.fixLinksUntil(until ?? "-"))
+                for action in links {
+                    lines.append("    \(action.url ?? "")")
+                }
+            }
+            if let password = result.password { lines.append("  " + text.paint(catalog.fixPassword(password), "1")) }
         }
         if let backup = result.backup { lines.append("  " + catalog.fixBackup(backup)) }
         lines.append("  " + text.paint(catalog.unitNote, "2"))

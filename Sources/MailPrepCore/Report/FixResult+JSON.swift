@@ -14,6 +14,8 @@ extension FixResult {
             ("limit", binding?.json ?? .null),
             ("limits", .array(plan.limits.map(\.json))),
             ("actions", .array(plan.actions.map(\.json))),
+            ("shareURLConfigured", .bool(plan.linkAddressKnown)),
+            ("password", .optional(password)),
         ]
         let over = binding.map { max(0, -$0.headroomBytes) } ?? 0
         members.append(("overBytes", .int(over)))
@@ -38,6 +40,19 @@ extension FixAction {
             ("afterWireBytes", .int(afterWireBytes)),
             ("estimated", .bool(estimated)),
             ("seconds", seconds.map { .decimal($0, places: 3) } ?? .null),
+            ("link", kind == .link ? linkJSON : .null),
+        ])
+    }
+
+    /// Where a linked attachment went: its address (a stand-in in a plan without a share URL), its share entry.
+    private var linkJSON: JSONValue {
+        .object([
+            ("url", .optional(url)),
+            ("token", .optional(shared?.token)),
+            ("fileName", .optional(shared?.fileName)),
+            ("size", shared.map { .int($0.size) } ?? .null),
+            ("sha256", .optional(shared?.sha256)),
+            ("expires", .optional(expires.map(LinkBlock.isoDate))),
         ])
     }
 }

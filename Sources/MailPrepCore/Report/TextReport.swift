@@ -1,11 +1,13 @@
 /// Human-readable reports of checks, in the catalogue's language.
 public struct TextReport: Sendable {
     public var catalog: Catalog
+    public var language: Language
     /// ANSI colour, for a terminal without NO_COLOR.
     public var color: Bool
 
     public init(language: Language, color: Bool) {
         self.catalog = language.catalog
+        self.language = language
         self.color = color
     }
 

@@ -19,8 +19,22 @@ public struct ShareEntry: Sendable, Codable, Equatable {
     /// Message-ID of the message the file left.
     public var messageID: String?
     public var downloads: Int
+    /// "sha256:<salt>:<digest>" of the password a download asks for (`--protect`); nil when there is none.
+    public var passwordHash: String?
 
     public func isExpired(at now: Date) -> Bool { expires <= now }
+
+    public var isProtected: Bool { passwordHash != nil }
+
+    /// Whether `password` is the one this entry was protected with (compared in constant time).
+    public func accepts(password: String) -> Bool {
+        guard let passwordHash else { return true }
+        let parts = passwordHash.split(separator: ":").map(String.init)
+        guard parts.count == 3, parts[0] == "sha256" else { return false }
+        let digest = ShareStore.passwordDigest(password, salt: parts[1])
+        guard digest.utf8.count == parts[2].utf8.count else { return false }
+        return zip(digest.utf8, parts[2].utf8).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
 }
 
 /// Where shared bytes are written: a file, hashed on the way.
@@ -85,8 +99,8 @@ public struct ShareStore: Sendable {
     }
 
     /// Shares a file whose bytes `write` produces into the sink it is given (a decoder reading the message, say).
-    public func put(name: String?, contentType: String, expires: Date, messageID: String?, now: Date = Date(),
-                    write: (inout ShareSink) throws -> Void) throws(ShareError) -> ShareEntry {
+    public func put(name: String?, contentType: String, expires: Date, messageID: String?, password: String? = nil,
+                    now: Date = Date(), write: (inout ShareSink) throws -> Void) throws(ShareError) -> ShareEntry {
         let incoming = root + "/" + Self.incomingName
         do {
             try FileManager.default.createDirectory(atPath: incoming, withIntermediateDirectories: true,
@@ -96,8 +110,14 @@ public struct ShareStore: Sendable {
         }
         let token = Self.newToken()
         let fileName = SafeFilename.make(name)
+        // Everything is made in a staging folder inside `.incoming` and renamed into the share in one step, so a
+        // token's folder is either whole (file and metadata) or absent, whenever the process dies.
+        let staging = incoming + "/" + token
+        guard mkdir(staging, 0o755) == 0 else { throw .write(FileError(path: staging, errno: errno, operation: "create folder")) }
+        var committed = false
+        defer { if !committed { try? FileManager.default.removeItem(atPath: staging) } }
         let temporary: AtomicFile
-        do { temporary = try AtomicFile(path: incoming + "/" + token, mode: 0o644) } catch { throw Self.wrap(error, path: incoming) }
+        do { temporary = try AtomicFile(path: staging + "/" + fileName, mode: 0o644) } catch { throw Self.wrap(error, path: staging) }
         defer { temporary.discard() }
 
         // Write, hashing on the way; then sync, read back and compare.
@@ -112,22 +132,63 @@ public struct ShareStore: Sendable {
         do { check = try Self.sha256(ofFile: temporary.temporaryPath) } catch { throw Self.wrap(error, path: temporary.temporaryPath) }
         guard check == written.hex else { throw .verificationFailed(expected: written.hex, found: check) }
 
-        // Into place: the token's folder with its metadata, then the file; each step synced.
-        let folder = root + "/" + token
         // Whole seconds: what the metadata's ISO 8601 dates keep.
         func second(_ date: Date) -> Date { Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)) }
         let entry = ShareEntry(token: token, originalName: name, fileName: fileName, contentType: contentType, size: written.size,
-                               sha256: written.hex, created: second(now), expires: second(expires), messageID: messageID, downloads: 0)
+                               sha256: written.hex, created: second(now), expires: second(expires), messageID: messageID, downloads: 0,
+                               passwordHash: password.map { Self.hashPassword($0) })
+        let folder = root + "/" + token
         do {
-            guard mkdir(folder, 0o755) == 0 else { throw FileError(path: folder, errno: errno, operation: "create folder") }
-            try Self.writeMetadata(entry, to: folder)
-            try temporary.commit(replace: false, to: folder + "/" + fileName)
+            try temporary.commit(replace: false)
+            try Self.writeMetadata(entry, to: staging)
+            AtomicFile.syncFolder(of: staging + "/" + fileName)
+            guard rename(staging, folder) == 0 else { throw FileError(path: folder, errno: errno, operation: "move into the share") }
+            committed = true
             AtomicFile.syncFolder(of: folder)
+            AtomicFile.syncFolder(of: staging)
         } catch {
-            try? FileManager.default.removeItem(atPath: folder)
             throw Self.wrap(error, path: folder)
         }
         return entry
+    }
+
+    /// An unexpired entry holding the same bytes under the same name (`--dedupe`), if there is one.
+    public func duplicate(sha256: String, size: Int64, fileName: String, now: Date = Date()) -> ShareEntry? {
+        list().last { $0.sha256 == sha256 && $0.size == size && $0.fileName == fileName && !$0.isExpired(at: now) }
+    }
+
+    /// Removes an entry (a link that never left, because the message could not be written).
+    public func remove(_ entry: ShareEntry) {
+        guard Self.isToken(entry.token) else { return }
+        try? FileManager.default.removeItem(atPath: root + "/" + entry.token)
+        AtomicFile.syncFolder(of: root + "/" + entry.token)
+    }
+
+    /// Adds one to an entry's download count. Callers serialize (the server does, per process).
+    public func recordDownload(token: String) {
+        guard var entry = entry(token: token) else { return }
+        entry.downloads += 1
+        try? Self.writeMetadata(entry, to: root + "/" + token)
+    }
+
+    /// A password to give the recipient separately: 16 letters and digits that cannot be mistaken for each
+    /// other (about 79 random bits), in groups of four.
+    public static func newPassword() -> String {
+        let alphabet = Array("abcdefghjkmnpqrstuvwxyz23456789")
+        var generator = SystemRandomNumberGenerator()
+        let characters = (0..<16).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] }
+        return stride(from: 0, to: 16, by: 4).map { String(characters[$0..<$0 + 4]) }.joined(separator: "-")
+    }
+
+    static func hashPassword(_ password: String) -> String {
+        let salt = newToken()
+        return "sha256:\(salt):\(passwordDigest(password, salt: salt))"
+    }
+
+    static func passwordDigest(_ password: String, salt: String) -> String {
+        var hashing = SHA256Sink(DiscardingSink())
+        try? hashing.write(Array((salt + ":" + password).utf8))
+        return hashing.finish().hex
     }
 
     /// Every entry in the share, oldest first; folders without readable metadata are skipped.

@@ -1,0 +1,159 @@
+import Foundation
+import MIME
+
+/// How `fix` chooses its change.
+public enum FixStrategy: String, Sendable, CaseIterable {
+    /// Compress first; when that is not enough, move the largest attachments to the share.
+    case auto
+    /// Compress only.
+    case compress
+    /// Move attachments to the share: those over `linkOver`, else the largest until the message fits.
+    case link
+}
+
+/// Where shared files go and how their links look.
+public struct ShareOptions: Sendable {
+    public var store: ShareStore
+    /// The public address of the share's root, ending in "/"; nil when none is configured.
+    public var baseURL: String?
+    /// How long a link works.
+    public var lifetime: TimeInterval
+    /// Reuse an unexpired entry with the same bytes and name instead of sharing a file again.
+    public var dedupe: Bool
+    /// Ask for a password on download; one is made up per message and shown to the sender only.
+    public var protect: Bool
+    public var block: LinkBlock
+
+    public init(store: ShareStore, baseURL: String?, lifetime: TimeInterval = 30 * 86_400, dedupe: Bool = false,
+                protect: Bool = false, block: LinkBlock) {
+        self.store = store
+        self.baseURL = baseURL.map { $0.hasSuffix("/") ? $0 : $0 + "/" }
+        self.lifetime = lifetime
+        self.dedupe = dedupe
+        self.protect = protect
+        self.block = block
+    }
+
+    /// Why `baseURL` cannot go into a message: missing, not http(s), or a loopback address only this machine reaches.
+    public var urlProblem: ShareURLProblem? {
+        guard let baseURL else { return .missing }
+        guard let url = URL(string: baseURL), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+              let host = url.host?.lowercased(), !host.isEmpty else { return .invalid(baseURL) }
+        let loopback = host == "localhost" || host.hasSuffix(".localhost") || host.hasPrefix("127.") || host == "::1"
+            || host == "[::1]" || host == "0.0.0.0"
+        return loopback ? .loopback(baseURL) : nil
+    }
+
+    /// The address of a shared file: base, token, file name percent-encoded.
+    public func url(token: String, fileName: String) -> String {
+        (baseURL ?? ShareOptions.placeholderBase) + token + "/" + ShareOptions.percentEncoded(fileName)
+    }
+
+    /// Stands in for a missing base URL in a plan, so that the plan can still be measured.
+    static let placeholderBase = "https://share.invalid/"
+
+    /// A path segment with everything but unreserved characters (RFC 3986 section 2.3) percent-encoded.
+    public static func percentEncoded(_ text: String) -> String {
+        var output = ""
+        for byte in text.utf8 {
+            let unreserved = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "~")
+            output += unreserved ? String(UnicodeScalar(byte)) : "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+        }
+        return output
+    }
+}
+
+public enum ShareURLProblem: Sendable, Equatable {
+    case missing
+    case invalid(String)
+    case loopback(String)
+}
+
+/// One attachment moved to the share: the part that leaves and the file the link points at.
+struct LinkedPart {
+    var entity: Int
+    var link: SharedLink
+}
+
+/// The edits that replace attachments by links: parts removed, a block added to the message's text (plain and
+/// HTML; a new text part when there is none), and one `X-Mailprep-Link` header per link on the message.
+struct MessageLinks {
+    var message: Message
+    var source: SourceFile
+    var block: LinkBlock
+    var protected: Bool
+
+    /// Stand-ins of the same lengths as real tokens and digests: a message measured with them has the size it
+    /// has with the real ones.
+    static let placeholderToken = String(repeating: "A", count: 22)
+    static let placeholderDigest = String(repeating: "0", count: 64)
+
+    /// Whether an entity can leave the message for a link: an attachment (attached messages included), not
+    /// something the HTML shows inline.
+    static func canLink(_ entity: Entity, in message: Message) -> Bool {
+        guard entity.kind != .multipart, entity.parent != nil else { return false }
+        let isAttachment = entity.disposition == "attachment" || (entity.filename != nil && entity.disposition != "inline")
+        guard isAttachment else { return false }
+        if let parent = entity.parent, message.entities[parent].contentType.subtype == "related" { return false }
+        return true
+    }
+
+    /// The first text/plain and the first text/html body of the message (both alternatives when there are two).
+    func textBodies() -> (plain: Int?, html: Int?) {
+        var plain: Int?
+        var html: Int?
+        for (index, entity) in message.entities.enumerated() where entity.kind == .leaf && entity.contentType.type == "text" {
+            guard entity.disposition != "attachment", entity.filename == nil else { continue }
+            if entity.contentType.subtype == "plain" && plain == nil { plain = index }
+            if entity.contentType.subtype == "html" && html == nil { html = index }
+        }
+        return (plain, html)
+    }
+
+    /// Adds the edits for `links` to `writer`.
+    func apply(_ links: [LinkedPart], to writer: inout MessageWriter) throws {
+        guard !links.isEmpty else { return }
+        let shown = links.map(\.link)
+        let lineBreak = message.lineBreak
+        for part in links { writer.removals.insert(part.entity) }
+        let bodies = textBodies()
+        if let plain = bodies.plain {
+            writer.rewrites[plain] = try TextBodyEditor.insert(try block.text(shown, protected: protected), into: message.entities[plain],
+                                                               placement: .end, message: message, source: source)
+        }
+        if let html = bodies.html {
+            writer.rewrites[html] = try TextBodyEditor.insert(try block.html(shown, protected: protected), into: message.entities[html],
+                                                              placement: .beforeHTMLBodyEnd, message: message, source: source)
+        }
+        if bodies.plain == nil && bodies.html == nil {
+            guard let first = message.entities[0].children.first else { throw LinkError.noPlaceForText }
+            let text = try block.text(shown, protected: protected).trimmingPrefix("\n")
+            let body = QuotedPrintableEncoder.encode(Array(String(text).canonicalLineBreaks.utf8), lineBreak: lineBreak)
+            writer.insertions[first] = try writer.newPartBytes(
+                before: first,
+                headerFields: ["Content-Type: text/plain; charset=UTF-8", "Content-Transfer-Encoding: quoted-printable"],
+                body: body)
+        }
+        var rootHeader = MemorySink()
+        try source.copy(message.entities[0].headerSpan, into: &rootHeader)
+        let lineBreakText = String(decoding: lineBreak, as: UTF8.self)
+        writer.rewrites[0] = RewrittenPart(header: HeaderEditor.edit(rootHeader.bytes, adding: shown.map { Self.header($0, lineBreak: lineBreakText) },
+                                                                       lineBreak: lineBreak))
+    }
+
+    /// `X-Mailprep-Link: <url>; size=...; sha256=...; expires=...; filename*=...`, folded between parameters.
+    static func header(_ link: SharedLink, lineBreak: String) -> String {
+        var fields = ["X-Mailprep-Link: <\(link.url)>;", "size=\(link.size);", "sha256=\(link.sha256);",
+                      "expires=\(LinkBlock.isoDate(link.expires))"]
+        let names = NewPart.rfc2231(name: "filename", value: link.name)
+        fields[fields.count - 1] += ";"
+        for (position, name) in names.enumerated() { fields.append(name + (position == names.count - 1 ? "" : ";")) }
+        return fields.joined(separator: lineBreak + " ")
+    }
+
+    enum LinkError: Error, CustomStringConvertible {
+        case noPlaceForText
+        var description: String { "the message has no part where a download link could be written" }
+    }
+}

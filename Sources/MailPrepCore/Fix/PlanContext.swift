@@ -1,0 +1,146 @@
+import Foundation
+import MIME
+
+/// What planning a fix needs at every step: the message, the options, the limits, and which attachments can
+/// leave for links.
+struct PlanContext {
+    var message: Message
+    var source: SourceFile
+    var options: FixOptions
+    var limitsFor: (_ wireBytes: Int64, _ decodedBytes: Int64) -> [AppliedLimit]
+    /// When links made in this run stop working (the same for the plan and the real run, so the dates they
+    /// show measure the same).
+    var expires: Date
+    var links: MessageLinks
+    /// Entities that can be linked, largest on the wire first.
+    var candidates: [Int]
+
+    init(message: Message, source: SourceFile, options: FixOptions, limitsFor: @escaping (Int64, Int64) -> [AppliedLimit], expires: Date) {
+        self.message = message
+        self.source = source
+        self.options = options
+        self.limitsFor = limitsFor
+        self.expires = expires
+        let block = options.share?.block ?? LinkBlock(language: .english)
+        links = MessageLinks(message: message, source: source, block: block, protected: options.share?.protect ?? false)
+        candidates = message.entities.indices.filter { MessageLinks.canLink(message.entities[$0], in: message) }
+            .sorted { Self.wire(message.entities[$0]) > Self.wire(message.entities[$1]) }
+    }
+
+    static func wire(_ entity: Entity) -> Int64 { entity.headerWireBytes + entity.bodyWireBytes }
+
+    /// `--strategy link --link-over SIZE`: every attachment over the size, from the start.
+    func initialLinks() -> [Int] {
+        guard options.strategy == .link, options.share != nil, let over = options.linkOver else { return [] }
+        return candidates.filter { message.entities[$0].decodedBytes > over }
+    }
+
+    /// The next attachment to link when the message does not fit yet: the largest not linked.
+    func nextLink(after linked: [Int]) -> Int? {
+        guard options.strategy != .compress, options.share != nil else { return nil }
+        return candidates.first { !linked.contains($0) }
+    }
+
+    /// The name a linked file is stored and served under, and the name the message shows.
+    func names(of index: Int) -> (file: String, shown: String) {
+        let entity = message.entities[index]
+        var name = entity.filename
+        if name == nil && entity.kind == .message { name = "message-\(entity.path).eml" }
+        let file = SafeFilename.make(name ?? "attachment-\(entity.path).bin")
+        return (file, name ?? file)
+    }
+
+    /// Links with stand-in tokens and digests of the real lengths.
+    func placeholders(_ linked: [Int]) -> [LinkedPart] {
+        linked.map { index in
+            let names = names(of: index)
+            let url = (options.share?.url(token: MessageLinks.placeholderToken, fileName: names.file)) ?? ""
+            return LinkedPart(entity: index, link: SharedLink(name: names.shown, url: url, size: message.entities[index].decodedBytes,
+                                                              sha256: MessageLinks.placeholderDigest, expires: Self.second(expires)))
+        }
+    }
+
+    /// Links to the entries really made.
+    func realLinks(_ linked: [Int], entries: [ShareEntry]) -> [LinkedPart] {
+        zip(linked, entries).map { index, entry in
+            let url = options.share?.url(token: entry.token, fileName: entry.fileName) ?? ""
+            return LinkedPart(entity: index, link: SharedLink(name: names(of: index).shown, url: url, size: entry.size,
+                                                              sha256: entry.sha256, expires: entry.expires))
+        }
+    }
+
+    static func second(_ date: Date) -> Date { Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)) }
+
+    /// The message's sizes with `linked` replaced by links and nothing compressed: the wire size measured by
+    /// the writer, the decoded size from the parts removed and the text added.
+    func base(linked: [Int]) throws(FixError) -> (wire: Int64, decoded: Int64) {
+        guard !linked.isEmpty else { return (message.wireBytes, message.decodedBytes) }
+        var writer = MessageWriter(message: message, source: source)
+        let measured: (bytes: Int64, wireBytes: Int64)
+        do {
+            try links.apply(placeholders(linked), to: &writer)
+            measured = try writer.measure()
+        } catch { throw FixJob.wrap(error) }
+        let removedWire = linked.reduce(Int64(0)) { $0 + Self.wire(message.entities[$1]) }
+        let removedDecoded = linked.reduce(Int64(0)) { $0 + message.entities[$1].decodedBytes }
+        let added = max(0, measured.wireBytes - (message.wireBytes - removedWire))
+        return (measured.wireBytes, message.decodedBytes - removedDecoded + added)
+    }
+
+    /// The plan with `linked` moved to the share and the rest compressed as the strategy allows, from estimates.
+    func estimate(linked: [Int]) throws(FixError) -> FixPlan {
+        let base = try base(linked: linked)
+        var plan: FixPlan
+        if options.strategy == .link {
+            let kept = message.entities.indices.filter { MessageLinks.canLink(message.entities[$0], in: message) && !linked.contains($0) }
+                .map { action(for: $0, kind: .keep, reason: "not needed") }
+            plan = FixPlan(actions: kept, wireBytes: base.wire, decodedBytes: base.decoded, limits: limitsFor(base.wire, base.decoded))
+        } else {
+            let planner = FixPlanner(message: message, source: source, options: options, limitsFor: limitsFor, excluded: Set(linked),
+                                     baseWireBytes: base.wire, baseDecodedBytes: base.decoded)
+            do { plan = try planner.plan() } catch { throw FixJob.wrap(error) }
+        }
+        for (index, url) in zip(linked, placeholders(linked).map(\.link.url)) {
+            var link = action(for: index, kind: .link, reason: nil)
+            link.afterBytes = 0
+            link.afterWireBytes = 0
+            link.url = url
+            link.expires = Self.second(expires)
+            plan.actions.append(link)
+        }
+        plan.actions.sort { $0.entity < $1.entity }
+        plan.linkAddressKnown = linked.isEmpty || options.share?.urlProblem == nil
+        return plan
+    }
+
+    private func action(for index: Int, kind: FixAction.Kind, reason: String?) -> FixAction {
+        let entity = message.entities[index]
+        var action = FixAction(entity: index, path: entity.path, filename: entity.filename, kind: kind,
+                               beforeBytes: entity.decodedBytes, afterBytes: entity.decodedBytes,
+                               beforeWireBytes: Self.wire(entity), afterWireBytes: Self.wire(entity), estimated: false)
+        action.reason = reason
+        return action
+    }
+
+    /// Puts one attachment into the share, decoded as it streams from the message; with `dedupe`, an unexpired
+    /// entry with the same bytes and name is used instead. Returns the entry and whether it is new.
+    func share(_ index: Int, store: ShareStore, expires: Date, password: String?, dedupe: Bool, now: Date) throws -> (ShareEntry, Bool) {
+        let entity = message.entities[index]
+        let names = names(of: index)
+        if dedupe && password == nil {
+            var hashing = SHA256Sink(DiscardingSink())
+            try source.decodeBody(of: entity, into: &hashing)
+            let size = hashing.count
+            if let existing = store.duplicate(sha256: hashing.finish().hex, size: size, fileName: names.file, now: now) {
+                return (existing, false)
+            }
+        }
+        let type = entity.kind == .message ? "message/rfc822" : entity.contentType.mimeType
+        let messageID = message.root.header.text("Message-ID")?.trimmingCharacters(in: .whitespaces)
+        let entry = try store.put(name: names.shown, contentType: type, expires: expires, messageID: messageID, password: password,
+                                  now: now) { sink in
+            try source.decodeBody(of: entity, into: &sink)
+        }
+        return (entry, true)
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+import Mustache
+
+/// One file as a link block shows it.
+public struct SharedLink: Sendable, Equatable {
+    public var name: String
+    public var url: String
+    public var size: Int64
+    public var sha256: String
+    public var expires: Date
+
+    public init(name: String, url: String, size: Int64, sha256: String, expires: Date) {
+        self.name = name
+        self.url = url
+        self.size = size
+        self.sha256 = sha256
+        self.expires = expires
+    }
+}
+
+/// The text added to a message for its shared files: one block for text/plain bodies, one for HTML, rendered
+/// from Mustache templates. Built-in templates exist in every `Language`; a user's own replace them when found
+/// in the templates folder as `link.txt.mustache` and `link.html.mustache` (or `link.<lang>.txt.mustache`,
+/// which wins for that language).
+public struct LinkBlock: Sendable {
+    public var textTemplate: String
+    public var htmlTemplate: String
+    public var language: Language
+
+    public init(language: Language, templatesFolder: String? = nil) {
+        self.language = language
+        textTemplate = LinkBlock.builtInText(language)
+        htmlTemplate = LinkBlock.builtInHTML(language)
+        if let templatesFolder {
+            for suffix in ["txt", "html"] {
+                let candidates = ["link.\(language.rawValue).\(suffix).mustache", "link.\(suffix).mustache"]
+                for name in candidates {
+                    if let text = try? String(contentsOfFile: templatesFolder + "/" + name, encoding: .utf8) {
+                        if suffix == "txt" { textTemplate = text } else { htmlTemplate = text }
+                        break
+                    }
+                }
+            }
+        }
+    }
+
+    public enum TemplateError: Error, Sendable, CustomStringConvertible {
+        case invalid(which: String, reason: String)
+        public var description: String {
+            switch self {
+            case .invalid(let which, let reason): "the \(which) link template cannot be read: \(reason)"
+            }
+        }
+    }
+
+    /// The block for a text/plain body.
+    public func text(_ links: [SharedLink], protected: Bool) throws(TemplateError) -> String {
+        // Text is not HTML: no entity escaping in it.
+        let source = textTemplate.hasPrefix("{{% CONTENT_TYPE") ? textTemplate : "{{% CONTENT_TYPE: TEXT}}" + textTemplate
+        return try render(source, which: "text", links: links, protected: protected)
+    }
+
+    /// The block for an HTML body, inside a `div` whose `data-mailprep-links` attribute counts the links.
+    public func html(_ links: [SharedLink], protected: Bool) throws(TemplateError) -> String {
+        "<div data-mailprep-links=\"\(links.count)\">" + (try render(htmlTemplate, which: "HTML", links: links, protected: protected)) + "</div>\n"
+    }
+
+    private func render(_ source: String, which: String, links: [SharedLink], protected: Bool) throws(TemplateError) -> String {
+        let template: MustacheTemplate
+        do { template = try MustacheTemplate(string: source) } catch {
+            throw .invalid(which: which, reason: "\(error)")
+        }
+        let files: [[String: Any]] = links.map { link in
+            [
+                "name": link.name, "url": link.url, "size": ByteCount.human(link.size), "bytes": String(link.size),
+                "sha256": link.sha256, "expires": Self.date(link.expires, language: language),
+                "expires_iso": Self.isoDate(link.expires),
+            ]
+        }
+        let context: [String: Any] = ["files": files, "count": links.count, "multiple": links.count > 1, "protected": protected]
+        return template.render(context)
+    }
+
+    /// The date as a reader of the language writes it: "29 December 2026", "2026年12月29日".
+    public static func date(_ date: Date, language: Language, timeZone: TimeZone = .current) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let parts = calendar.dateComponents([.year, .month, .day], from: date)
+        let (year, month, day) = (parts.year ?? 1970, parts.month ?? 1, parts.day ?? 1)
+        switch language {
+        case .english:
+            let months = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+                          "October", "November", "December"]
+            return "\(day) \(months[month - 1]) \(year)"
+        case .traditionalChinese:
+            return "\(year)年\(month)月\(day)日"
+        }
+    }
+
+    /// ISO 8601 in UTC to the second: "2026-12-29T10:52:00Z".
+    public static func isoDate(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: date)
+    }
+
+    static func builtInText(_ language: Language) -> String {
+        switch language {
+        case .english:
+            """
+
+            --
+            {{#multiple}}These attachments were too large to send by email. Download them here:{{/multiple}}{{^multiple}}This attachment was too large to send by email. Download it here:{{/multiple}}
+            {{#files}}
+
+              {{name}} ({{size}})
+              {{url}}
+              Available until {{expires}}
+              SHA-256: {{sha256}}
+            {{/files}}
+            {{#protected}}
+
+            The download asks for a password, which the sender gives you separately.
+            {{/protected}}
+
+            """
+        case .traditionalChinese:
+            """
+
+            --
+            {{#multiple}}以下附件太大，無法以電郵寄出，請從這裏下載：{{/multiple}}{{^multiple}}這個附件太大，無法以電郵寄出，請從這裏下載：{{/multiple}}
+            {{#files}}
+
+              {{name}}（{{size}}）
+              {{url}}
+              下載期限：{{expires}}
+              SHA-256：{{sha256}}
+            {{/files}}
+            {{#protected}}
+
+            下載時需要輸入密碼，寄件人會另行告訴你。
+            {{/protected}}
+
+            """
+        }
+    }
+
+    static func builtInHTML(_ language: Language) -> String {
+        let (intro, introMany, until, password) = switch language {
+        case .english: ("This attachment was too large to send by email. Download it here:",
+                        "These attachments were too large to send by email. Download them here:",
+                        "Available until", "The download asks for a password, which the sender gives you separately.")
+        case .traditionalChinese: ("這個附件太大，無法以電郵寄出，請從這裏下載：", "以下附件太大，無法以電郵寄出，請從這裏下載：",
+                                   "下載期限：", "下載時需要輸入密碼，寄件人會另行告訴你。")
+        }
+        return """
+            <div style="margin:24px 0 0;padding:12px 16px;border:1px solid #d0d7de;border-radius:8px;font-family:-apple-system,'Segoe UI',Roboto,'PingFang HK','Microsoft JhengHei',sans-serif;font-size:14px;line-height:1.5">
+            <p style="margin:0 0 8px">{{#multiple}}\(introMany){{/multiple}}{{^multiple}}\(intro){{/multiple}}</p>
+            {{#files}}
+            <p style="margin:8px 0" data-mailprep-link="{{url}}" data-mailprep-name="{{name}}" data-mailprep-size="{{bytes}}" data-mailprep-sha256="{{sha256}}" data-mailprep-expires="{{expires_iso}}"><a href="{{url}}" style="font-weight:600">{{name}}</a> ({{size}})<br>
+            <span style="color:#57606a">\(until) {{expires}}</span><br>
+            <span style="color:#57606a;font-family:monospace;font-size:12px;word-break:break-all">SHA-256 {{sha256}}</span></p>
+            {{/files}}
+            {{#protected}}
+            <p style="margin:8px 0 0">\(password)</p>
+            {{/protected}}
+            </div>
+
+            """
+    }
+}

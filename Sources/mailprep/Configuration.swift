@@ -1,0 +1,121 @@
+import ArgumentParser
+import Foundation
+import MailPrepCore
+import Yams
+
+/// Settings from the configuration file, which flags override. A YAML mapping:
+///
+///     share: ~/Share                            # the share folder
+///     share_url: https://files.example.org/m/   # its public address
+///     expires: 30d                              # how long links work
+///     templates: ~/.config/mailprep/templates   # link.txt.mustache, link.html.mustache
+///     listen: 127.0.0.1:8025                    # mailprep serve
+///
+/// Found at --config, else $MAILPREP_CONFIG, else `$XDG_CONFIG_HOME/mailprep/config.yaml` (`~/.config/...`) on
+/// Linux, `~/Library/Application Support/mailprep/config.yaml` on macOS. A missing default file is no error; an
+/// unreadable or invalid one is, and so is an unknown key (a typo should not pass silently).
+struct Configuration: Equatable {
+    var share: String?
+    var shareURL: String?
+    var expires: String?
+    var templates: String?
+    var listen: String?
+    /// The file read, if any.
+    var path: String?
+
+    static let keys: Set<String> = ["share", "share_url", "expires", "templates", "listen"]
+
+    static func defaultPath(environment: [String: String]) -> String {
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        #if os(macOS)
+        return home + "/Library/Application Support/mailprep/config.yaml"
+        #else
+        let config = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? home + "/.config"
+        return config + "/mailprep/config.yaml"
+        #endif
+    }
+
+    /// The folder of the default configuration file, where templates are looked for when none is configured.
+    static func defaultFolder(environment: [String: String]) -> String {
+        let path = defaultPath(environment: environment)
+        return String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])
+    }
+
+    struct Invalid: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func load(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws(Invalid) -> Configuration {
+        let named = explicit ?? environment["MAILPREP_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+        let path = named ?? defaultPath(environment: environment)
+        guard FileManager.default.fileExists(atPath: path) else {
+            if named != nil { throw Invalid(description: "\(path): no such configuration file") }
+            return Configuration()
+        }
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw Invalid(description: "\(path): cannot be read as UTF-8 text")
+        }
+        return try parse(text, path: path, home: environment["HOME"] ?? NSHomeDirectory())
+    }
+
+    static func parse(_ text: String, path: String, home: String) throws(Invalid) -> Configuration {
+        let node: Node?
+        do { node = try Yams.compose(yaml: text) } catch {
+            throw Invalid(description: "\(path): not valid YAML (\(String(describing: error).split(separator: "\n").first ?? ""))")
+        }
+        var configuration = Configuration(path: path)
+        guard let node else { return configuration }
+        guard let mapping = node.mapping else { throw Invalid(description: "\(path): expected keys and values (share: ..., share_url: ...)") }
+        for (key, value) in mapping {
+            guard let name = key.string, keys.contains(name) else {
+                throw Invalid(description: "\(path): unknown key \(key.string ?? "?"); known: \(keys.sorted().joined(separator: ", "))")
+            }
+            guard let scalar = value.scalar?.string else { throw Invalid(description: "\(path): \(name) must be a single value") }
+            let expanded = scalar.hasPrefix("~/") ? home + scalar.dropFirst() : scalar
+            switch name {
+            case "share": configuration.share = expanded
+            case "share_url": configuration.shareURL = scalar
+            case "expires": configuration.expires = scalar
+            case "templates": configuration.templates = expanded
+            default: configuration.listen = scalar
+            }
+        }
+        return configuration
+    }
+
+    /// "30d", "12h", "2w", "45m": a lifetime in seconds; nil when it is not one (or under a minute, over 10 years).
+    static func lifetime(_ text: String) -> TimeInterval? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+        guard let unit = trimmed.last, let value = Double(trimmed.dropLast()), value > 0 else { return nil }
+        let seconds: Double
+        switch unit {
+        case "m": seconds = value * 60
+        case "h": seconds = value * 3600
+        case "d": seconds = value * 86_400
+        case "w": seconds = value * 7 * 86_400
+        default: return nil
+        }
+        return (60...(3650 * 86_400)).contains(seconds) ? seconds : nil
+    }
+}
+
+/// Where the file share is; shared by `fix`, `share` and `serve`.
+struct ShareFolderOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The share folder (default: share in the configuration file, else $XDG_DATA_HOME/mailprep/share, or ~/Library/Application Support/mailprep/share on macOS).", valueName: "folder"))
+    var share: String?
+
+    @Option(help: ArgumentHelp("The configuration file (default: $MAILPREP_CONFIG, else ~/.config/mailprep/config.yaml).", valueName: "file"))
+    var config: String?
+
+    /// The configuration file's settings; a bad file is a configuration error (exit 78).
+    func configuration() throws -> Configuration {
+        do { return try Configuration.load(explicit: config) } catch {
+            printError(error.description)
+            throw ExitStatus.configuration.code
+        }
+    }
+
+    func store(_ configuration: Configuration) -> ShareStore {
+        ShareStore(root: share ?? configuration.share ?? ShareStore.defaultRoot(environment: ProcessInfo.processInfo.environment))
+    }
+}

@@ -49,6 +49,8 @@ public struct FixResult: Sendable {
     public var planOnly: Bool
     /// The password shared files ask for (`--protect`), for the sender to pass on separately.
     public var password: String?
+    /// The message does not fit, and linking attachments could help, but no share address is configured.
+    public var linksNeedAddress = false
 
     public var fits: Bool { plan.fits }
     public var binding: AppliedLimit? { plan.limits.min { $0.headroomBytes < $1.headroomBytes } }
@@ -106,7 +108,9 @@ public struct FixJob: Sendable {
             plan = try context.estimate(linked: linked)
         }
         if planOnly && !exactPlan {
-            return FixResult(file: input, plan: plan, predictedWireBytes: plan.wireBytes, planOnly: true)
+            var result = FixResult(file: input, plan: plan, predictedWireBytes: plan.wireBytes, planOnly: true)
+            result.linksNeedAddress = !plan.fits && context.linksNeedAddress
+            return result
         }
 
         let outputPath: String?
@@ -158,7 +162,9 @@ public struct FixJob: Sendable {
         }
 
         if planOnly {
-            return FixResult(file: input, plan: plan, predictedWireBytes: plan.wireBytes, planOnly: true)
+            var result = FixResult(file: input, plan: plan, predictedWireBytes: plan.wireBytes, planOnly: true)
+            result.linksNeedAddress = !plan.fits && context.linksNeedAddress
+            return result
         }
 
         // Share the linked attachments (each durable and verified), then write the message that links to them.
@@ -203,8 +209,10 @@ public struct FixJob: Sendable {
             made.forEach { options.share?.store.remove($0) }
             throw Self.wrap(error)
         }
-        return FixResult(file: input, output: outputPath ?? "-", backup: backup, plan: plan, predictedWireBytes: plan.wireBytes,
-                         wireBytes: result.wire, writtenBytes: result.written, planOnly: false, password: password)
+        var fixed = FixResult(file: input, output: outputPath ?? "-", backup: backup, plan: plan, predictedWireBytes: plan.wireBytes,
+                              wireBytes: result.wire, writtenBytes: result.written, planOnly: false, password: password)
+        fixed.linksNeedAddress = !plan.fits && context.linksNeedAddress
+        return fixed
     }
 
     /// Every worthwhile attachment at a higher level: what is left when the chosen ones did not suffice.

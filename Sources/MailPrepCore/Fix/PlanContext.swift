@@ -37,8 +37,15 @@ struct PlanContext {
 
     /// The next attachment to link when the message does not fit yet: the largest not linked.
     func nextLink(after linked: [Int]) -> Int? {
-        guard options.strategy != .compress, options.share != nil else { return nil }
+        guard options.strategy != .compress, let share = options.share else { return nil }
+        // auto without a share address compresses only, and says that links would need one.
+        if options.strategy == .auto && share.baseURL == nil { return nil }
         return candidates.first { !linked.contains($0) }
+    }
+
+    /// True when `auto` could link attachments but has no address to give them.
+    var linksNeedAddress: Bool {
+        options.strategy == .auto && options.share != nil && options.share?.baseURL == nil && !candidates.isEmpty
     }
 
     /// The name a linked file is stored and served under, and the name the message shows.

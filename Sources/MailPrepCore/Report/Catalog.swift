@@ -54,6 +54,7 @@ public struct Catalog: Sendable {
     public var fixPassword: @Sendable (String) -> String
     public var fixNoShareURL: String
     public var fixStillOver: String
+    public var fixLinkInPlan: @Sendable (String) -> String
 }
 
 extension Catalog {
@@ -120,8 +121,9 @@ extension Catalog {
         fixLink: "link",
         fixLinksUntil: { "download links, working until \($0):" },
         fixPassword: { "password for the downloads (give it to the recipients separately; it is not in the message): \($0)" },
-        fixNoShareURL: "no share URL is configured (--share-url or share_url in the configuration file); mailprep will not put a link only this machine can open into a message",
-        fixStillOver: "even with every attachment linked it does not fit: what is left is the message's text and the images it shows inline"
+        fixNoShareURL: "links to the file share would be needed, but no share URL is configured (--share-url, or share_url in the configuration file); mailprep will not mail a link that only this machine can open",
+        fixStillOver: "even with every attachment linked it does not fit: what is left is the message's text and the images it shows inline",
+        fixLinkInPlan: { "\($0): its address is made when it is shared" }
     )
 
     public static let traditionalChinese = Catalog(
@@ -187,7 +189,8 @@ extension Catalog {
         fixLink: "改為連結",
         fixLinksUntil: { "下載連結（有效至 \($0)）：" },
         fixPassword: { "下載密碼（請另行告知收件人，郵件內不會寫上）：\($0)" },
-        fixNoShareURL: "未設定分享網址（--share-url 或設定檔中的 share_url）；mailprep 不會把只有本機才能開啟的連結寫進郵件",
-        fixStillOver: "所有附件都改為連結後仍超出上限：餘下的是郵件內文及內嵌圖片"
+        fixNoShareURL: "需要改用分享資料夾的下載連結，但未設定分享網址（--share-url 或設定檔中的 share_url）；mailprep 不會把只有本機才能開啟的連結寄出",
+        fixStillOver: "所有附件都改為連結後仍超出上限：餘下的是郵件內文及內嵌圖片",
+        fixLinkInPlan: { "\($0)：分享時才產生連結網址" }
     )
 }

@@ -56,7 +56,11 @@ public struct FixReport: Sendable {
                     let name = action.kind == .compress ? action.archiveName : action.filename
                     lines.append("    \(DisplayWidth.pad(ByteCount.human(action.afterWireBytes), to: 9)) \(action.path) \(name ?? "")")
                 }
-                lines.append("  " + (result.plan.links.isEmpty ? catalog.fixNeedsLink : catalog.fixStillOver))
+                if result.linksNeedAddress {
+                    lines.append("  " + text.paint(catalog.fixNoShareURL, "33"))
+                } else {
+                    lines.append("  " + (result.plan.links.isEmpty ? catalog.fixNeedsLink : catalog.fixStillOver))
+                }
             }
         }
         let links = result.plan.links
@@ -67,7 +71,8 @@ public struct FixReport: Sendable {
                 let until = first.expires.map { LinkBlock.date($0, language: text.language) }
                 lines.append("  " + catalog.fixLinksUntil(until ?? "-"))
                 for action in links {
-                    lines.append("    \(action.url ?? "")")
+                    // A plan has no token yet: its address is shown with a stand-in.
+                    lines.append("    " + (action.shared == nil ? catalog.fixLinkInPlan(action.filename ?? action.path) : action.url ?? ""))
                 }
             }
             if let password = result.password { lines.append("  " + text.paint(catalog.fixPassword(password), "1")) }

@@ -14,7 +14,7 @@ extension FixResult {
             ("limit", binding?.json ?? .null),
             ("limits", .array(plan.limits.map(\.json))),
             ("actions", .array(plan.actions.map(\.json))),
-            ("shareURLConfigured", .bool(plan.linkAddressKnown)),
+            ("shareURLConfigured", .bool(plan.linkAddressKnown && !linksNeedAddress)),
             ("password", .optional(password)),
         ]
         let over = binding.map { max(0, -$0.headroomBytes) } ?? 0

@@ -1,2 +1,117 @@
+import Foundation
+import HTTPTypes
 import Hummingbird
+import Logging
 import MailPrepCore
+import NIOCore
+
+/// The request context of the share server: Hummingbird's basics and the client's address, for the access log.
+public struct ShareRequestContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let remoteAddress: SocketAddress?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
+    }
+}
+
+/// `mailprep serve`: the `ShareResponder` on Hummingbird. Files stream from disk in pieces through Hummingbird's
+/// `FileIO` (NIO's thread pool), so memory stays bounded however many clients download.
+public struct ShareServer: Sendable {
+    public var responder: ShareResponder
+    public var host: String
+    public var port: Int
+    /// Where access log lines go (one per request, Combined Log Format).
+    public var accessLog: @Sendable (String) -> Void
+
+    /// Octets read from disk at a time per download: large enough for loopback speed, small enough that a
+    /// hundred clients stay within tens of megabytes.
+    static let chunkLength = 256 * 1024
+
+    public init(store: ShareStore, host: String, port: Int, accessLog: @escaping @Sendable (String) -> Void) {
+        self.responder = ShareResponder(store: store)
+        self.host = host
+        self.port = port
+        self.accessLog = accessLog
+    }
+
+    /// Serves until SIGTERM or SIGINT; `onRunning` gets the port bound (useful with port 0).
+    public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let counter = DownloadCounter(store: responder.store)
+        let responder = self.responder
+        let log = accessLog
+        let files = FileIO()
+        let callback = CallbackResponder<ShareRequestContext> { request, context in
+            var request = request
+            let body: [UInt8]
+            if request.method == .post {
+                let buffer = try await request.collectBody(upTo: 8 * 1024)
+                body = Array(buffer.readableBytesView)
+            } else {
+                body = []
+            }
+            var headers: [String: String] = [:]
+            for field in request.headers { headers[field.name.canonicalName] = field.value }
+            let shareRequest = ShareRequest(method: request.method.rawValue, path: request.uri.path, headers: headers, body: body)
+            let answer = responder.respond(to: shareRequest)
+            log(Self.logLine(request: request, remote: context.remoteAddress, status: answer.status, bytes: answer.bodyLength))
+            if let token = answer.countsDownloadOf { await counter.record(token) }
+            return try await Self.response(answer, files: files, context: context)
+        }
+        var logger = Logger(label: "mailprep.serve")
+        logger.logLevel = .warning
+        let application = Application(
+            responder: callback,
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "mailprep"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        try await application.runService()
+    }
+
+    static func response(_ answer: ShareResponse, files: FileIO, context: ShareRequestContext) async throws -> Response {
+        var fields = HTTPFields()
+        for (name, value) in answer.headers {
+            if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) }
+        }
+        let status = HTTPResponse.Status(code: answer.status)
+        switch answer.body {
+        case .none:
+            return Response(status: status, headers: fields, body: .init())
+        case .bytes(let bytes):
+            return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        case .file(let path, let range):
+            let body = try await files.loadFile(path: path, range: Int(range.lowerBound)...Int(range.upperBound), context: context,
+                                                chunkLength: chunkLength)
+            return Response(status: status, headers: fields, body: body)
+        }
+    }
+
+    /// `127.0.0.1 - - [29/Nov/2026:10:52:00 +0000] "GET /token/file HTTP/1.1" 206 1048576 "-" "curl/7.88.1"`
+    static func logLine(request: Request, remote: SocketAddress?, status: Int, bytes: Int64) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "dd/MMM/yyyy:HH:mm:ss Z"
+        func quoted(_ text: String?) -> String {
+            guard let text, !text.isEmpty else { return "\"-\"" }
+            return "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
+        let target = request.uri.string.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value < 0x7F } ? request.uri.string : "(binary)"
+        return "\(remote?.ipAddress ?? "-") - - [\(formatter.string(from: Date()))] \"\(request.method.rawValue) \(target) HTTP/1.1\" "
+            + "\(status) \(bytes) \(quoted(request.headers[.referer])) \(quoted(request.headers[.userAgent]))"
+    }
+}
+
+/// Download counts are read, raised and written back one at a time.
+actor DownloadCounter {
+    let store: ShareStore
+
+    init(store: ShareStore) {
+        self.store = store
+    }
+
+    func record(_ token: String) {
+        store.recordDownload(token: token)
+    }
+}

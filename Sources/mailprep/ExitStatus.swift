@@ -11,6 +11,7 @@ import MailPrepCore
 /// | 65 | a message could not be read as a message (empty, no header) |
 /// | 65 | `fix`: signed or encrypted (never changed), or an attachment to compress is damaged |
 /// | 66 | input missing or unreadable (no such file, no permission, a folder with no messages) |
+/// | 69 | `serve`: cannot listen on the address (in use, no permission) |
 /// | 70 | internal error |
 /// | 73 | `fix`: the output cannot be written (exists without --force, no permission, disk full), or a file cannot be put into the share; nothing is left behind |
 /// | 78 | configuration: the configuration file is invalid, or attachments must be linked but no public share URL is set |
@@ -22,6 +23,7 @@ enum ExitStatus: Int32 {
     case usage = 64
     case notAMessage = 65
     case unreadable = 66
+    case unavailable = 69
     case internalError = 70
     case cannotWrite = 73
     case configuration = 78
@@ -35,6 +37,7 @@ enum ExitStatus: Int32 {
         case .notAMessage: 2
         case .unreadable: 3
         case .usage: 4
+        case .unavailable: 4
         case .cannotWrite: 5
         case .configuration: 6
         case .internalError: 7

@@ -33,7 +33,23 @@ public struct ShareEntry: Sendable, Codable, Equatable {
         guard parts.count == 3, parts[0] == "sha256" else { return false }
         let digest = ShareStore.passwordDigest(password, salt: parts[1])
         guard digest.utf8.count == parts[2].utf8.count else { return false }
-        return zip(digest.utf8, parts[2].utf8).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+        return Self.equalInConstantTime(digest, parts[2])
+    }
+
+    /// What a browser keeps (in a cookie) once the password was right: derived from the password's salted hash,
+    /// which only the share's metadata holds, so it cannot be made without reading the share. Nil when unprotected.
+    public func downloadProof() -> String? {
+        passwordHash.map { ShareStore.passwordDigest($0, salt: "download:" + token) }
+    }
+
+    public func acceptsProof(_ proof: String) -> Bool {
+        guard let expected = downloadProof() else { return true }
+        return Self.equalInConstantTime(expected, proof)
+    }
+
+    static func equalInConstantTime(_ a: String, _ b: String) -> Bool {
+        guard a.utf8.count == b.utf8.count else { return false }
+        return zip(a.utf8, b.utf8).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }
 

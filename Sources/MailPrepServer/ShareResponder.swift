@@ -1,0 +1,232 @@
+import Foundation
+import MailPrepCore
+
+/// A request as the share's responder sees it: no server library in it, so it can be tested directly.
+public struct ShareRequest: Sendable {
+    public var method: String
+    /// The request target's path, still percent-encoded, without the query.
+    public var path: String
+    /// Header fields by lowercased name (the last one wins; none the responder reads may repeat).
+    public var headers: [String: String]
+    /// A POST's form body (application/x-www-form-urlencoded), up to a few kilobytes.
+    public var body: [UInt8]
+
+    public init(method: String, path: String, headers: [String: String] = [:], body: [UInt8] = []) {
+        self.method = method.uppercased()
+        self.path = path
+        self.headers = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { $1 })
+        self.body = body
+    }
+}
+
+/// What the responder answers: status, header fields, and a body of bytes or of a part of a shared file.
+public struct ShareResponse: Sendable {
+    public enum Body: Sendable, Equatable {
+        case none
+        case bytes([UInt8])
+        /// Octets `range` of the file at `path`.
+        case file(path: String, range: ClosedRange<Int64>)
+    }
+
+    public var status: Int
+    public var headers: [(String, String)]
+    public var body: Body
+    /// The token whose download count goes up once this response is sent (a whole file, or a range from 0).
+    public var countsDownloadOf: String?
+
+    public func header(_ name: String) -> String? {
+        headers.last { $0.0.lowercased() == name.lowercased() }?.1
+    }
+
+    /// Octets the body holds (what Content-Length says).
+    public var bodyLength: Int64 {
+        switch body {
+        case .none: 0
+        case .bytes(let bytes): Int64(bytes.count)
+        case .file(_, let range): range.upperBound - range.lowerBound + 1
+        }
+    }
+}
+
+/// The share over HTTP: `GET /<token>/` a download page, `GET /<token>/<file name>` the file (ranges, ETag,
+/// If-Range, HEAD), 404 for anything else, 410 after expiry. Nothing but the file of a known token is ever read:
+/// a token is checked to be URL-safe base64 before it names a folder, and the file name must equal the one in
+/// the token's metadata, which is never a dotfile.
+public struct ShareResponder: Sendable {
+    public let store: ShareStore
+
+    public init(store: ShareStore) {
+        self.store = store
+    }
+
+    public func respond(to request: ShareRequest, now: Date = Date()) -> ShareResponse {
+        let language = Self.language(acceptLanguage: request.headers["accept-language"])
+        let page = DownloadPage(language: language)
+        guard ["GET", "HEAD", "POST"].contains(request.method) else {
+            return Self.text(405, page.message(.methodNotAllowed), extra: [("Allow", "GET, HEAD, POST")], head: false)
+        }
+        let head = request.method == "HEAD"
+        let segments = request.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
+        guard let token = segments.first, ShareStore.isToken(token), segments.count <= 2 else {
+            return Self.text(404, page.message(.notFound), head: head)
+        }
+        guard let entry = store.entry(token: token) else { return Self.text(404, page.message(.notFound), head: head) }
+        if segments.count == 1 {
+            return ShareResponse(status: 301, headers: [("Location", "/\(token)/"), ("Content-Length", "0")], body: .none)
+        }
+        if entry.isExpired(at: now) { return Self.text(410, page.message(.expired), head: head) }
+        let unlocked = !entry.isProtected || Self.cookie(named: Self.cookieName(token), in: request.headers["cookie"]).map(entry.acceptsProof) == true
+
+        if segments[1].isEmpty {
+            if request.method == "POST" {
+                guard entry.isProtected else { return Self.text(405, page.message(.methodNotAllowed), extra: [("Allow", "GET, HEAD")], head: false) }
+                let password = Self.formValue("password", in: request.body) ?? ""
+                guard entry.accepts(password: password), let proof = entry.downloadProof() else {
+                    return Self.html(403, page.passwordForm(entry, wrong: true), head: false)
+                }
+                let maxAge = max(0, Int(entry.expires.timeIntervalSince(now)))
+                return ShareResponse(status: 303, headers: [
+                    ("Location", "/\(token)/"), ("Content-Length", "0"),
+                    ("Set-Cookie", "\(Self.cookieName(token))=\(proof); Path=/\(token)/; Max-Age=\(maxAge); HttpOnly; SameSite=Lax"),
+                ], body: .none)
+            }
+            return unlocked ? Self.html(200, page.render(entry), head: head) : Self.html(200, page.passwordForm(entry, wrong: false), head: head)
+        }
+
+        guard request.method != "POST" else { return Self.text(405, page.message(.methodNotAllowed), extra: [("Allow", "GET, HEAD")], head: false) }
+        guard Self.percentDecoded(segments[1]) == entry.fileName else { return Self.text(404, page.message(.notFound), head: head) }
+        guard unlocked else { return Self.text(403, page.message(.passwordNeeded), head: head) }
+        return file(entry, request: request, head: head)
+    }
+
+    /// The file itself, whole or one range.
+    private func file(_ entry: ShareEntry, request: ShareRequest, head: Bool) -> ShareResponse {
+        let etag = "\"\(entry.sha256.prefix(32))\""
+        let lastModified = Self.httpDate(entry.created)
+        var headers: [(String, String)] = [
+            ("Content-Type", Self.servedType(entry.contentType)),
+            ("Content-Disposition", Self.contentDisposition(entry.fileName)),
+            ("ETag", etag), ("Last-Modified", lastModified), ("Accept-Ranges", "bytes"),
+            ("Cache-Control", "private, max-age=0, must-revalidate"),
+            ("X-Content-Type-Options", "nosniff"), ("Content-Security-Policy", "sandbox"),
+        ]
+        if let match = request.headers["if-none-match"], Self.etagMatches(match, etag) {
+            return ShareResponse(status: 304, headers: headers.filter { $0.0 != "Content-Type" && $0.0 != "Content-Disposition" }, body: .none)
+        }
+        var range = HTTPRange(header: request.headers["range"], size: entry.size)
+        if range != .whole, let condition = request.headers["if-range"] {
+            // A stale validator means the client's part is of another file: send the whole current one.
+            let current = condition.hasPrefix("\"") ? condition == etag : condition.trimmingWhitespace() == lastModified
+            if !current { range = .whole }
+        }
+        let path = store.filePath(of: entry)
+        switch range {
+        case .unsatisfiable:
+            headers.append(("Content-Range", "bytes */\(entry.size)"))
+            headers.append(("Content-Length", "0"))
+            return ShareResponse(status: 416, headers: headers, body: .none)
+        case .bytes(let bytes):
+            headers.append(("Content-Range", "bytes \(bytes.lowerBound)-\(bytes.upperBound)/\(entry.size)"))
+            headers.append(("Content-Length", String(bytes.upperBound - bytes.lowerBound + 1)))
+            return ShareResponse(status: 206, headers: headers, body: head ? .none : .file(path: path, range: bytes),
+                                 countsDownloadOf: head || bytes.lowerBound != 0 ? nil : entry.token)
+        case .whole:
+            headers.append(("Content-Length", String(entry.size)))
+            let body: ShareResponse.Body = head || entry.size == 0 ? .none : .file(path: path, range: 0...(entry.size - 1))
+            return ShareResponse(status: 200, headers: headers, body: body, countsDownloadOf: head ? nil : entry.token)
+        }
+    }
+
+    // MARK: Pieces of HTTP
+
+    static func text(_ status: Int, _ text: String, extra: [(String, String)] = [], head: Bool) -> ShareResponse {
+        let bytes = Array((text + "\n").utf8)
+        return ShareResponse(status: status, headers: [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", String(bytes.count)),
+                                                       ("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")] + extra,
+                             body: head ? .none : .bytes(bytes))
+    }
+
+    static func html(_ status: Int, _ html: String, head: Bool) -> ShareResponse {
+        let bytes = Array(html.utf8)
+        return ShareResponse(status: status, headers: [
+            ("Content-Type", "text/html; charset=utf-8"), ("Content-Length", String(bytes.count)), ("Cache-Control", "no-store"),
+            ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"), ("X-Frame-Options", "DENY"),
+            ("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"),
+        ], body: head ? .none : .bytes(bytes))
+    }
+
+    /// RFC 6266: an ASCII `filename` for old clients, `filename*` in UTF-8 for the real name.
+    static func contentDisposition(_ name: String) -> String {
+        let fallback = String(name.unicodeScalars.map { scalar -> Character in
+            scalar.value >= 0x20 && scalar.value < 0x7F && scalar != "\"" && scalar != "\\" && scalar != "%" ? Character(scalar) : "_"
+        })
+        return "attachment; filename=\"\(fallback)\"; filename*=UTF-8''\(MailPrepCore.ShareOptions.percentEncoded(name))"
+    }
+
+    /// The type recorded for the file when it is a plain `type/subtype`, else application/octet-stream.
+    static func servedType(_ type: String) -> String {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$&^_.+-/")
+        let parts = type.split(separator: "/")
+        return parts.count == 2 && type.allSatisfy(allowed.contains) ? type : "application/octet-stream"
+    }
+
+    static func etagMatches(_ header: String, _ etag: String) -> Bool {
+        header.split(separator: ",").map { $0.trimmingWhitespace() }.contains { $0 == "*" || $0 == etag || $0 == "W/" + etag }
+    }
+
+    /// IMF-fixdate (RFC 9110 section 5.6.7).
+    static func httpDate(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return formatter.string(from: date)
+    }
+
+    static func cookieName(_ token: String) -> String { "mailprep_" + token }
+
+    static func cookie(named name: String, in header: String?) -> String? {
+        header?.split(separator: ";").map { $0.trimmingWhitespace() }.first { $0.hasPrefix(name + "=") }.map { String($0.dropFirst(name.count + 1)) }
+    }
+
+    /// A field of an application/x-www-form-urlencoded body.
+    static func formValue(_ name: String, in body: [UInt8]) -> String? {
+        let text = String(decoding: body, as: UTF8.self)
+        for pair in text.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            if parts.count == 2 && parts[0] == name {
+                return percentDecoded(parts[1].replacingOccurrences(of: "+", with: " "))
+            }
+        }
+        return nil
+    }
+
+    /// A path segment or form value with %XX decoded; nil when the result is not UTF-8.
+    static func percentDecoded(_ text: String) -> String? {
+        var bytes: [UInt8] = []
+        var iterator = Array(text.utf8).makeIterator()
+        while let byte = iterator.next() {
+            if byte == UInt8(ascii: "%") {
+                guard let high = iterator.next(), let low = iterator.next(),
+                      let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) else { return nil }
+                bytes.append(value)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    /// English or Traditional Chinese, whichever the Accept-Language header prefers (English when neither).
+    static func language(acceptLanguage: String?) -> Language {
+        guard let acceptLanguage else { return .english }
+        var best: (Language, Double)?
+        for item in acceptLanguage.split(separator: ",") {
+            let parts = item.split(separator: ";").map { $0.trimmingWhitespace() }
+            guard let tag = parts.first, let language = Language(code: tag) else { continue }
+            let quality = parts.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
+            if quality > 0 && quality > (best?.1 ?? 0) { best = (language, quality) }
+        }
+        return best?.0 ?? .english
+    }
+}

@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import MailPrepCore
+import MailPrepServer
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the file share: download pages and files for the links fix put into messages.",
+        discussion: """
+            GET /TOKEN/ is a download page (English or Traditional Chinese, by the browser's language); \
+            GET /TOKEN/NAME is the file, with ranges for resumed downloads. Unknown addresses get 404, expired ones \
+            410; nothing is listed. One access log line per request goes to standard output. Put a TLS proxy \
+            (Caddy, nginx) in front of it for a public address, and give that address to fix as --share-url.
+            """
+    )
+
+    @Option(help: ArgumentHelp("Address and port to listen on (default: listen in the configuration file, else 127.0.0.1:8025; port 0 picks a free one).", valueName: "host:port"))
+    var listen: String?
+
+    @OptionGroup var shareFolder: ShareFolderOptions
+
+    /// "127.0.0.1:8025", "[::1]:8025", ":8025" (all addresses).
+    static func parse(listen: String) -> (host: String, port: Int)? {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else {
+            return nil
+        }
+        var host = String(listen[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host.isEmpty ? "0.0.0.0" : host, port)
+    }
+
+    func validate() throws {
+        if let listen, Self.parse(listen: listen) == nil { throw ValidationError("--listen \(listen): use host:port, e.g. 127.0.0.1:8025") }
+    }
+
+    func run() async throws {
+        let configuration = try shareFolder.configuration()
+        let text = listen ?? configuration.listen ?? "127.0.0.1:8025"
+        guard let address = Self.parse(listen: text) else {
+            printError("\(configuration.path ?? "configuration"): listen \(text): use host:port, e.g. 127.0.0.1:8025")
+            throw ExitStatus.configuration.code
+        }
+        let store = shareFolder.store(configuration)
+        var isFolder: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: store.root, isDirectory: &isFolder) || !isFolder.boolValue {
+            try? FileManager.default.createDirectory(atPath: store.root, withIntermediateDirectories: true)
+        }
+        let log = AccessLog()
+        let server = ShareServer(store: store, host: address.host, port: address.port) { line in log.write(line) }
+        do {
+            try await server.run { port in
+                printError("serving \(store.root) on http://\(address.host.contains(":") ? "[\(address.host)]" : address.host):\(port)/")
+            }
+        } catch {
+            printError("serve: cannot listen on \(text): \(error)")
+            throw ExitStatus.unavailable.code
+        }
+    }
+}
+
+/// Access log lines to standard output, whole lines even when requests finish together.
+final class AccessLog: Sendable {
+    private let lock = NSLock()
+
+    func write(_ line: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+}

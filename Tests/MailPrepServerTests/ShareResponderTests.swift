@@ -1,2 +1,161 @@
+import Foundation
 import Testing
+import MailPrepCore
 @testable import MailPrepServer
+
+/// The share's HTTP answers, asked directly: no server, no sockets.
+@Suite("Share responder")
+struct ShareResponderTests {
+    /// A share in a temporary folder with one file of `bytes` named `name`.
+    struct Fixture {
+        let root: String
+        let store: ShareStore
+        let entry: ShareEntry
+        var responder: ShareResponder { ShareResponder(store: store) }
+        var pagePath: String { "/\(entry.token)/" }
+        var filePath: String { "/\(entry.token)/" + MailPrepCore.ShareOptions.percentEncoded(entry.fileName) }
+
+        init(name: String = "報告 final.pdf", bytes: [UInt8] = Array(0..<200).map { UInt8($0) }, type: String = "application/pdf",
+             expires: Date = Date().addingTimeInterval(86_400), password: String? = nil) throws {
+            root = FileManager.default.temporaryDirectory.appendingPathComponent("responder-\(UUID().uuidString)").path
+            store = ShareStore(root: root)
+            entry = try store.put(name: name, contentType: type, expires: expires, messageID: "<m@example.org>", password: password) { sink in
+                try sink.write(bytes)
+            }
+        }
+
+        func remove() { try? FileManager.default.removeItem(atPath: root) }
+
+        func get(_ path: String, _ headers: [String: String] = [:], method: String = "GET", body: [UInt8] = [], now: Date = Date()) -> ShareResponse {
+            responder.respond(to: ShareRequest(method: method, path: path, headers: headers, body: body), now: now)
+        }
+    }
+
+    @Test("the file: type, RFC 6266 name for non-ASCII, length, ETag, and the bytes of the share")
+    func wholeFile() throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        let response = fixture.get(fixture.filePath)
+        #expect(response.status == 200)
+        #expect(response.header("Content-Type") == "application/pdf")
+        #expect(response.header("Content-Disposition") == "attachment; filename=\"__ final.pdf\"; filename*=UTF-8''%E5%A0%B1%E5%91%8A%20final.pdf")
+        #expect(response.header("Content-Length") == "200")
+        #expect(response.header("ETag") == "\"\(fixture.entry.sha256.prefix(32))\"")
+        #expect(response.body == .file(path: fixture.store.filePath(of: fixture.entry), range: 0...199))
+        #expect(response.countsDownloadOf == fixture.entry.token)
+    }
+
+    @Test("ranges: one range is 206 with Content-Range; open-ended and suffix ranges; past the end is 416", arguments: [
+        ("bytes=10-19", 206, "bytes 10-19/200", 10),
+        ("bytes=190-", 206, "bytes 190-199/200", 10),
+        ("bytes=-5", 206, "bytes 195-199/200", 5),
+        ("bytes=150-999", 206, "bytes 150-199/200", 50),
+        ("bytes=200-", 416, "bytes */200", 0),
+        ("bytes=0-1,5-6", 200, nil, 200),
+        ("items=0-1", 200, nil, 200),
+        ("bytes=9-3", 200, nil, 200),
+    ] as [(String, Int, String?, Int64)])
+    func ranges(range: String, status: Int, contentRange: String?, length: Int64) throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        let response = fixture.get(fixture.filePath, ["Range": range])
+        #expect(response.status == status)
+        #expect(response.header("Content-Range") == contentRange)
+        #expect(response.bodyLength == length)
+        #expect(response.header("Content-Length") == String(length))
+    }
+
+    @Test("If-Range with the current ETag keeps the range; with an old one the whole file comes")
+    func ifRange() throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        let etag = try #require(fixture.get(fixture.filePath).header("ETag"))
+        #expect(fixture.get(fixture.filePath, ["Range": "bytes=100-", "If-Range": etag]).status == 206)
+        #expect(fixture.get(fixture.filePath, ["Range": "bytes=100-", "If-Range": "\"0000\""]).status == 200)
+        let lastModified = try #require(fixture.get(fixture.filePath).header("Last-Modified"))
+        #expect(fixture.get(fixture.filePath, ["Range": "bytes=100-", "If-Range": lastModified]).status == 206)
+        #expect(fixture.get(fixture.filePath, ["If-None-Match": etag]).status == 304)
+    }
+
+    @Test("HEAD: the same fields, no body, no download counted")
+    func head() throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        let response = fixture.get(fixture.filePath, method: "HEAD")
+        #expect(response.status == 200 && response.header("Content-Length") == "200" && response.body == .none)
+        #expect(response.countsDownloadOf == nil)
+    }
+
+    @Test("nothing outside a token's own file can be reached", arguments: [
+        "/", "/.incoming/", "/../", "/%2e%2e/", "/TOKEN/.mailprep-share.json", "/TOKEN/..%2F..%2Fetc%2Fpasswd", "/TOKEN/../TOKEN/x",
+        "/TOKEN/%2e%2e%2f.mailprep-share.json", "/AAAAAAAAAAAAAAAAAAAAAA/", "/TOKEN/other.pdf", "/TOKEN/x/y", "/etc/passwd",
+    ])
+    func traversal(path: String) throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        let response = fixture.get(path.replacingOccurrences(of: "TOKEN", with: fixture.entry.token))
+        #expect(response.status == 404)
+        if case .file = response.body { Issue.record("a file was served for \(path)") }
+    }
+
+    @Test("after expiry: 410 for the page and the file; the token without a slash redirects")
+    func expired() throws {
+        let fixture = try Fixture(expires: Date().addingTimeInterval(60))
+        defer { fixture.remove() }
+        let later = Date().addingTimeInterval(120)
+        #expect(fixture.get(fixture.filePath, now: later).status == 410)
+        #expect(fixture.get(fixture.pagePath, now: later).status == 410)
+        #expect(fixture.get(fixture.pagePath).status == 200)
+        let redirect = fixture.get("/\(fixture.entry.token)")
+        #expect(redirect.status == 301 && redirect.header("Location") == fixture.pagePath)
+    }
+
+    @Test("the page: name, size, expiry and SHA-256, escaped for HTML, in the language the browser asks for")
+    func page() throws {
+        let fixture = try Fixture(name: "<i>財務&報表.xls")
+        defer { fixture.remove() }
+        guard case .bytes(let english) = fixture.get(fixture.pagePath, ["Accept-Language": "en-GB,en;q=0.9"]).body,
+              case .bytes(let chinese) = fixture.get(fixture.pagePath, ["Accept-Language": "fr;q=1, zh-HK;q=0.8, en;q=0.5"]).body else {
+            Issue.record("no page")
+            return
+        }
+        let en = String(decoding: english, as: UTF8.self), zh = String(decoding: chinese, as: UTF8.self)
+        #expect(en.contains("<h1 id=\"name\">&lt;i&gt;財務&amp;報表.xls</h1>"))
+        #expect(!en.contains("<i>財務"))
+        #expect(en.contains("200 B (200 bytes)") && en.contains(fixture.entry.sha256) && en.contains(">Download</a>"))
+        #expect(en.contains(LinkBlock.date(fixture.entry.expires, language: .english)))
+        #expect(zh.contains("<html lang=\"zh-Hant\">") && zh.contains(">下載</a>") && zh.contains("200 位元組"))
+    }
+
+    @Test("a protected share: the page asks, a wrong password is refused, the right one sets a cookie that opens the file")
+    func password() throws {
+        let fixture = try Fixture(password: "abcd-efgh-jkmn-pqrs")
+        defer { fixture.remove() }
+        #expect(fixture.get(fixture.filePath).status == 403)
+        guard case .bytes(let form) = fixture.get(fixture.pagePath).body else { Issue.record("no form"); return }
+        #expect(String(decoding: form, as: UTF8.self).contains("type=\"password\""))
+        #expect(String(decoding: form, as: UTF8.self).contains(fixture.entry.sha256), "the form page still says what the file is")
+        #expect(fixture.get(fixture.pagePath, method: "POST", body: Array("password=wrong".utf8)).status == 403)
+        let accepted = fixture.get(fixture.pagePath, method: "POST", body: Array("password=abcd-efgh-jkmn-pqrs".utf8))
+        #expect(accepted.status == 303)
+        let cookie = try #require(accepted.header("Set-Cookie")?.split(separator: ";").first.map(String.init))
+        #expect(fixture.get(fixture.filePath, ["Cookie": "other=1; " + cookie]).status == 200)
+        #expect(fixture.get(fixture.filePath, ["Cookie": cookie + "x"]).status == 403)
+    }
+
+    @Test("methods other than GET, HEAD and POST: 405 with Allow")
+    func methods() throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        let response = fixture.get(fixture.filePath, method: "DELETE")
+        #expect(response.status == 405 && response.header("Allow") == "GET, HEAD, POST")
+        #expect(FileManager.default.fileExists(atPath: fixture.store.filePath(of: fixture.entry)))
+    }
+
+    @Test("a type that is not a plain type/subtype is served as application/octet-stream")
+    func servedType() {
+        #expect(ShareResponder.servedType("text/csv") == "text/csv")
+        #expect(ShareResponder.servedType("text/html\r\nSet-Cookie: x") == "application/octet-stream")
+        #expect(ShareResponder.servedType("nonsense") == "application/octet-stream")
+    }
+}

@@ -1,0 +1,203 @@
+import Foundation
+import Testing
+import MailPrepCore
+
+/// `fix --strategy link` and `mailprep serve` together, over real sockets on 127.0.0.1: curl resuming a broken
+/// download, headless Chromium reading the download page, and a fix killed halfway through sharing.
+@Suite("mailprep serve", .serialized)
+struct ServeCommandTests {
+    /// A running `mailprep serve` on a free loopback port, its access log in a file.
+    final class Server {
+        let process = Process()
+        let log: URL
+        let errors: URL
+        private(set) var port = 0
+
+        init(share: String, folder: URL) throws {
+            log = folder.appendingPathComponent("access.log")
+            errors = folder.appendingPathComponent("serve.err")
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+            FileManager.default.createFile(atPath: errors.path, contents: nil)
+            process.executableURL = Tool.binary
+            process.arguments = ["serve", "--share", share, "--listen", "127.0.0.1:0"]
+            process.environment = ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": folder.path]
+            process.standardOutput = try FileHandle(forWritingTo: log)
+            process.standardError = try FileHandle(forWritingTo: errors)
+            try process.run()
+            // "serving FOLDER on http://127.0.0.1:PORT/" once it listens.
+            for _ in 0..<300 {
+                let text = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
+                if let range = text.range(of: "http://127.0.0.1:") {
+                    port = Int(text[range.upperBound...].prefix { $0.isNumber }) ?? 0
+                    break
+                }
+                usleep(50_000)
+            }
+        }
+
+        func url(_ path: String) -> String { "http://127.0.0.1:\(port)" + path }
+
+        func stop() {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    /// A message with one attachment of `size` random octets, base64 at 76 columns, and a short text.
+    static func message(attachment size: Int, name: String) -> String {
+        // A random mebibyte, repeated: random enough that nothing compresses, quick to make in a debug build.
+        var generator = SystemRandomNumberGenerator()
+        let block = (0..<(1 << 17)).flatMap { _ in withUnsafeBytes(of: generator.next()) { Array($0) } }
+        var data = Data(capacity: size)
+        while data.count < size { data.append(contentsOf: block.prefix(size - data.count)) }
+        return "From: chan@example.com.hk\r\nTo: wong@example.org\r\nSubject: photos\r\nMessage-ID: <serve-test@example.com.hk>\r\n"
+            + "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+            + "相片在附件。\r\n\r\n--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename*=UTF-8''"
+            + ShareOptions.percentEncoded(name) + "\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+            + data.base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed]) + "\r\n--b--\r\n"
+    }
+
+    /// Fixes a fresh message into links and returns the shared entry and the written message.
+    static func linked(in folder: URL, size: Int, name: String) throws -> (entry: ShareEntry, share: String, output: String) {
+        let input = folder.appendingPathComponent("draft.eml").path
+        try message(attachment: size, name: name).write(toFile: input, atomically: true, encoding: .utf8)
+        let share = folder.appendingPathComponent("share").path
+        let output = folder.appendingPathComponent("draft.fixed.eml").path
+        let fix = try Tool.run(["fix", "--strategy", "link", "--limit", "1MB", "--share", share, "--share-url", "https://files.example.org/m/",
+                                "--json", input], environment: ["HOME": folder.path])
+        #expect(fix.status == 0, "\(fix.stderr)")
+        let entry = try #require(ShareStore(root: share).list().first)
+        return (entry, share, output)
+    }
+
+    @Test("curl resumes an interrupted download from where it stopped; the file is the attachment, byte for byte")
+    func resume() throws {
+        let folder = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (entry, share, output) = try Self.linked(in: folder, size: 12_000_000, name: "航拍 2026.mov")
+        #expect(try String(contentsOfFile: output, encoding: .utf8).contains("https://files.example.org/m/\(entry.token)/"))
+        let server = try Server(share: share, folder: folder)
+        defer { server.stop() }
+        #expect(server.port > 0)
+        let url = server.url("/\(entry.token)/" + ShareOptions.percentEncoded(entry.fileName))
+        let part = folder.appendingPathComponent("download").path
+        // Cut off after a second at 1 MB/s: a small part of the file.
+        let first = try Tool.exec(["/usr/bin/curl", "-sS", "--limit-rate", "1M", "--max-time", "1", "-o", part, url], environment: [:])
+        #expect(first.status == 28, "curl stops at --max-time")
+        let partial = try FileManager.default.attributesOfItem(atPath: part)[.size] as? Int ?? 0
+        #expect(partial > 0 && partial < 12_000_000)
+        let second = try Tool.exec(["/usr/bin/curl", "-sS", "-C", "-", "-o", part, "-w", "%{http_code}", url], environment: [:])
+        #expect(second.stdout == "206")
+        let sum = try Tool.exec(["/usr/bin/sha256sum", part], environment: [:])
+        #expect(sum.stdout.hasPrefix(entry.sha256))
+        let log = try String(contentsOf: server.log, encoding: .utf8)
+        #expect(log.contains("\"GET /\(entry.token)/\(ShareOptions.percentEncoded(entry.fileName)) HTTP/1.1\" 206 \(12_000_000 - partial) \"-\" \"curl/"))
+        #expect(ShareStore(root: share).entry(token: entry.token)?.downloads == 1, "the resumed part is not a new download")
+    }
+
+    @Test("headless Chromium shows the page with the name, size and download link; a screenshot is kept")
+    func browser() throws {
+        let chromium = ["/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]
+        let folder = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (entry, share, _) = try Self.linked(in: folder, size: 1_500_000, name: "維港夜景.jpg")
+        let server = try Server(share: share, folder: folder)
+        defer { server.stop() }
+        let page = server.url("/\(entry.token)/")
+        let dom = try Tool.exec(chromium + ["--accept-lang=zh-HK,zh", "--dump-dom", page], environment: ["HOME": folder.path])
+        #expect(dom.stdout.contains("<html lang=\"zh-Hant\">"))
+        #expect(dom.stdout.contains("<h1 id=\"name\">維港夜景.jpg</h1>"))
+        #expect(dom.stdout.contains("<dd id=\"size\" data-bytes=\"1500000\">1.5 MB (1,500,000 位元組)</dd>"))
+        #expect(dom.stdout.contains("<a id=\"download\" class=\"button\" href=\"\(ShareOptions.percentEncoded("維港夜景.jpg"))\" download=\"\">下載</a>"))
+        #expect(dom.stdout.contains("<code id=\"sha256\">\(entry.sha256)</code>"))
+        let artifacts = Tool.root.appendingPathComponent("test-artifacts")
+        try FileManager.default.createDirectory(at: artifacts, withIntermediateDirectories: true)
+        let screenshot = artifacts.appendingPathComponent("download-page-zh-Hant-phone.png")
+        try? FileManager.default.removeItem(at: screenshot)
+        _ = try Tool.exec(chromium + ["--accept-lang=zh-HK,zh", "--window-size=390,844", "--screenshot=\(screenshot.path)", page],
+                          environment: ["HOME": folder.path])
+        let png = try Data(contentsOf: screenshot)
+        #expect(png.count > 5_000 && png.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]))
+    }
+
+    @Test("a fix killed while copying into the share leaves no link, no output, no visible share entry; the input is intact")
+    func killedMidCopy() throws {
+        let folder = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let input = folder.appendingPathComponent("big.eml").path
+        try Self.message(attachment: 150_000_000, name: "big.bin").write(toFile: input, atomically: true, encoding: .utf8)
+        let before = try Tool.exec(["/usr/bin/sha256sum", input], environment: [:]).stdout
+        let share = folder.appendingPathComponent("share").path
+        let output = folder.appendingPathComponent("big.fixed.eml").path
+        let process = Process()
+        process.executableURL = Tool.binary
+        process.arguments = ["fix", "--strategy", "link", "--limit", "1MB", "--share", share, "--share-url", "https://files.example.org/m/", input]
+        process.environment = ["PATH": "/usr/bin:/bin", "HOME": folder.path]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait until bytes are landing in the staging folder, then kill it without warning.
+        var sawCopy = false
+        for _ in 0..<2000 where !sawCopy {
+            let incoming = share + "/.incoming"
+            for staging in (try? FileManager.default.contentsOfDirectory(atPath: incoming)) ?? [] {
+                for file in (try? FileManager.default.contentsOfDirectory(atPath: incoming + "/" + staging)) ?? [] {
+                    let size = (try? FileManager.default.attributesOfItem(atPath: incoming + "/" + staging + "/" + file)[.size] as? Int) ?? 0
+                    if size > 1_000_000 { sawCopy = true }
+                }
+            }
+            if !sawCopy { usleep(5_000) }
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(sawCopy, "the copy was caught in progress")
+        #expect(process.terminationReason == .uncaughtSignal)
+        #expect(!FileManager.default.fileExists(atPath: output))
+        #expect(ShareStore(root: share).list().isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: share) == [".incoming"])
+        #expect(try Tool.exec(["/usr/bin/sha256sum", input], environment: [:]).stdout == before)
+    }
+
+    @Test("links need a public address: none configured, or a loopback one, is exit 78 and nothing is written")
+    func refusedAddresses() throws {
+        let folder = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let input = folder.appendingPathComponent("draft.eml").path
+        try Self.message(attachment: 100_000, name: "a.bin").write(toFile: input, atomically: true, encoding: .utf8)
+        let share = folder.appendingPathComponent("share").path
+        let missing = try Tool.run(["fix", "--strategy", "link", "--limit", "50kB", "--share", share, input], environment: ["HOME": folder.path])
+        #expect(missing.status == 78)
+        #expect(missing.stderr.contains("no share URL is configured"))
+        let loopback = try Tool.run(["fix", "--strategy", "link", "--limit", "50kB", "--share", share, "--share-url", "http://localhost:8025/", input],
+                                    environment: ["HOME": folder.path])
+        #expect(loopback.status == 78 && loopback.stderr.contains("this machine's own address"))
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("draft.fixed.eml").path))
+        // auto without an address compresses what it can and says why it stops there.
+        let auto = try Tool.run(["fix", "--limit", "50kB", "--share", share, input], environment: ["HOME": folder.path])
+        #expect(auto.status == 1 && auto.stdout.contains("no share URL is configured"))
+    }
+
+    @Test("the configuration file gives the share folder, its address and the link lifetime; a bad one is exit 78")
+    func configurationFile() throws {
+        let folder = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let input = folder.appendingPathComponent("draft.eml").path
+        try Self.message(attachment: 100_000, name: "a.bin").write(toFile: input, atomically: true, encoding: .utf8)
+        let configFolder = folder.appendingPathComponent(".config/mailprep")
+        try FileManager.default.createDirectory(at: configFolder, withIntermediateDirectories: true)
+        try "share: ~/shared\nshare_url: https://files.example.org/m\nexpires: 2w\n"
+            .write(to: configFolder.appendingPathComponent("config.yaml"), atomically: true, encoding: .utf8)
+        let fix = try Tool.run(["fix", "--limit", "50kB", "--json", input], environment: ["HOME": folder.path])
+        #expect(fix.status == 0, "\(fix.stderr)")
+        let entry = try #require(ShareStore(root: folder.appendingPathComponent("shared").path).list().first)
+        #expect(abs(entry.expires.timeIntervalSince(entry.created) - 14 * 86_400) < 2)
+        #expect(fix.stdout.contains("\"url\":\"https://files.example.org/m/\(entry.token)/a.bin\""))
+
+        try "share_url: [not, a, scalar]\n".write(to: configFolder.appendingPathComponent("config.yaml"), atomically: true, encoding: .utf8)
+        let bad = try Tool.run(["fix", "--limit", "50kB", input], environment: ["HOME": folder.path])
+        #expect(bad.status == 78 && bad.stderr.contains("share_url must be a single value"))
+        try "shareurl: https://x.example/\n".write(to: configFolder.appendingPathComponent("config.yaml"), atomically: true, encoding: .utf8)
+        let typo = try Tool.run(["share", "list"], environment: ["HOME": folder.path])
+        #expect(typo.status == 78 && typo.stderr.contains("unknown key shareurl"))
+    }
+}

@@ -32,7 +32,7 @@ def text_part(boundary, body):
             f"{body}\r\n").encode()
 
 
-def write_attachment(out, boundary, name, ctype, decoded, rng):
+def write_attachment(out, boundary, name, ctype, decoded, rng, keep=None):
     out.write((f"--{boundary}\r\nContent-Type: {ctype}; name=\"{name}\"\r\n"
                f"Content-Disposition: attachment; filename=\"{name}\"\r\nContent-Transfer-Encoding: base64\r\n\r\n").encode())
     remaining = decoded
@@ -40,18 +40,24 @@ def write_attachment(out, boundary, name, ctype, decoded, rng):
     while remaining > 0:
         chunk = rng.randbytes(min(block, remaining))
         remaining -= len(chunk)
+        if keep:
+            keep.write(chunk)
         out.write(base64.encodebytes(chunk).replace(b"\n", b"\r\n"))
     out.write(b"\r\n")
 
 
-def message(path, decoded, sender="sender@gmail.com", recipient="recipient@icloud.com", seed=1):
+def message(path, decoded, sender="sender@gmail.com", recipient="recipient@icloud.com", seed=1, keep_decoded=False):
+    """A message with one random attachment; with keep_decoded, the attachment's bytes also go to <path>.0.bin."""
     rng = random.Random(seed)
     boundary = f"mailprep-large-{seed}"
+    keep = open(path + ".0.bin", "wb") if keep_decoded else None
     with open(path, "wb") as out:
         out.write(header(sender, recipient, f"Large attachment ({decoded} bytes)", boundary))
         out.write(text_part(boundary, "The file is attached.\r\n"))
-        write_attachment(out, boundary, "archive.bin", "application/octet-stream", decoded, rng)
+        write_attachment(out, boundary, "archive.bin", "application/octet-stream", decoded, rng, keep)
         out.write(f"--{boundary}--\r\n".encode())
+    if keep:
+        keep.close()
 
 
 def compressible_text(size, seed):
@@ -118,6 +124,7 @@ def main():
     one = sub.add_parser("message")
     one.add_argument("out")
     one.add_argument("--decoded", default="750MB")
+    one.add_argument("--keep-decoded", action="store_true", help="also write the attachment's bytes to OUT.0.bin")
     presets = sub.add_parser("presets")
     presets.add_argument("folder")
     packed = sub.add_parser("compressible")
@@ -128,7 +135,7 @@ def main():
     many.add_argument("--count", type=int, default=10_000)
     args = parser.parse_args()
     if args.command == "message":
-        message(args.out, size(args.decoded))
+        message(args.out, size(args.decoded), keep_decoded=args.keep_decoded)
     elif args.command == "compressible":
         compressible(args.out, [size(part) for part in args.sizes.split(",")])
     elif args.command == "presets":

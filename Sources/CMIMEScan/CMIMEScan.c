@@ -84,3 +84,69 @@ size_t mime_base64_encode(const uint8_t *in, size_t count, uint8_t *out,
     *column = col;
     return (size_t)(out - start);
 }
+
+/* Alphabet value of each byte (0-63); 64 for CR and LF, which are skipped; 255 for anything else, which the
+   caller decides about (a pad, junk). */
+static const uint8_t decode_table[256] = {
+    255, 255, 255, 255, 255, 255, 255, 255, 255, 255,  64, 255, 255,  64, 255, 255,
+    255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+    255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,  62, 255, 255, 255,  63,
+     52,  53,  54,  55,  56,  57,  58,  59,  60,  61, 255, 255, 255, 255, 255, 255,
+    255,   0,   1,   2,   3,   4,   5,   6,   7,   8,   9,  10,  11,  12,  13,  14,
+     15,  16,  17,  18,  19,  20,  21,  22,  23,  24,  25, 255, 255, 255, 255, 255,
+    255,  26,  27,  28,  29,  30,  31,  32,  33,  34,  35,  36,  37,  38,  39,  40,
+     41,  42,  43,  44,  45,  46,  47,  48,  49,  50,  51, 255, 255, 255, 255, 255,
+    255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+    255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+    255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+    255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+    255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+    255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+    255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+    255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+};
+
+#define decode_value(byte) decode_table[(byte)]
+
+size_t mime_base64_decode(const uint8_t *in, size_t count, uint8_t *out, size_t *written,
+                          uint32_t *accumulator, size_t *characters) {
+    size_t index = 0;
+    size_t produced = 0;
+    uint32_t acc = *accumulator;
+    size_t chars = *characters;
+    while (index < count) {
+        /* Whole quanta at once while four alphabet characters follow. */
+        if ((chars & 3) == 0) {
+            while (index + 4 <= count) {
+                uint8_t a = decode_value(in[index]), b = decode_value(in[index + 1]);
+                uint8_t c = decode_value(in[index + 2]), d = decode_value(in[index + 3]);
+                if ((a | b | c | d) >= 64) break;
+                uint32_t group = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 | d;
+                out[produced] = (uint8_t)(group >> 16);
+                out[produced + 1] = (uint8_t)(group >> 8);
+                out[produced + 2] = (uint8_t)group;
+                produced += 3;
+                chars += 4;
+                index += 4;
+            }
+            if (index >= count) break;
+        }
+        uint8_t value = decode_value(in[index]);
+        if (value == 64) { index++; continue; }
+        if (value == 255) break;
+        acc = acc << 6 | value;
+        chars++;
+        index++;
+        if ((chars & 3) == 0) {
+            out[produced] = (uint8_t)(acc >> 16);
+            out[produced + 1] = (uint8_t)(acc >> 8);
+            out[produced + 2] = (uint8_t)acc;
+            produced += 3;
+            acc = 0;
+        }
+    }
+    *accumulator = acc;
+    *characters = chars;
+    *written = produced;
+    return index;
+}

@@ -17,4 +17,11 @@ size_t mime_base64_alphabet_run(const uint8_t *bytes, size_t count);
 size_t mime_base64_encode(const uint8_t *in, size_t count, uint8_t *out,
                           const uint8_t *line_break, size_t break_length, size_t *column);
 
+/// Decodes base64 from `in` into `out`, skipping CR and LF, until the input ends or a byte that is neither an
+/// alphabet character nor a line break (a pad, junk) is reached, which is left for the caller. A partial quantum is
+/// carried between calls in `*accumulator` and `*characters` (alphabet characters seen, mod 4 matters). Returns the
+/// input consumed; `*written` gets the bytes written, at most `count / 4 * 3 + 3`.
+size_t mime_base64_decode(const uint8_t *in, size_t count, uint8_t *out, size_t *written,
+                          uint32_t *accumulator, size_t *characters);
+
 #endif

@@ -14,4 +14,15 @@ enum Base64Kernels {
                        lineBreak: UnsafeBufferPointer<UInt8>, column: inout Int) -> Int {
         mime_base64_encode(bytes.assumingMemoryBound(to: UInt8.self), count, output, lineBreak.baseAddress!, lineBreak.count, &column)
     }
+
+    /// Decodes alphabet characters and skips line breaks until another byte; returns (input consumed, bytes written).
+    @inline(__always)
+    static func decode(_ bytes: UnsafeRawPointer, count: Int, into output: UnsafeMutablePointer<UInt8>,
+                       accumulator: inout UInt32, characters: inout Int) -> (consumed: Int, written: Int) {
+        var written = 0
+        var seen = characters
+        let consumed = mime_base64_decode(bytes.assumingMemoryBound(to: UInt8.self), count, output, &written, &accumulator, &seen)
+        characters = seen
+        return (consumed, written)
+    }
 }

@@ -13,21 +13,28 @@ public struct Base64DecodingSink<Downstream: ByteSink>: ByteSink {
     }
 
     public mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
-        guard !finished else { return }
+        guard !finished, let base = bytes.baseAddress else { return }
         let table = Base64DecodingTable.values
-        for byte in bytes {
-            let value = table[Int(byte)]
-            if value < 64 {
-                accumulator = accumulator << 6 | UInt32(value)
-                characters += 1
-                pads = 0
-                if characters & 3 == 0 {
-                    out.append(UInt8(truncatingIfNeeded: accumulator >> 16))
-                    out.append(UInt8(truncatingIfNeeded: accumulator >> 8))
-                    out.append(UInt8(truncatingIfNeeded: accumulator))
-                    accumulator = 0
-                }
-            } else if value == 64 {
+        var index = 0
+        while index < bytes.count {
+            // The C kernel takes alphabet characters and line breaks, in slices whose output fits the buffer.
+            let slice = min(bytes.count - index, Self.sliceLength)
+            if out.count < Self.bufferLength { out.reserveCapacity(Self.bufferLength) }
+            let before = characters
+            var decoded = (consumed: 0, written: 0)
+            let start = out.count
+            out.append(contentsOf: repeatElement(0, count: slice / 4 * 3 + 3))
+            out.withUnsafeMutableBufferPointer { buffer in
+                decoded = Base64Kernels.decode(base + index, count: slice, into: buffer.baseAddress! + start,
+                                               accumulator: &accumulator, characters: &characters)
+            }
+            out.removeLast(slice / 4 * 3 + 3 - decoded.written)
+            if characters != before { pads = 0 }
+            index += decoded.consumed
+            if out.count >= 1 << 16 { try flush() }
+            guard index < bytes.count, decoded.consumed < slice else { continue }
+            // The byte the kernel stopped at: a pad, or junk to skip (CPython's lenient rules).
+            if table[Int(bytes[index])] == 64 {
                 let quantum = characters & 3
                 if quantum >= 2 {
                     pads += 1
@@ -37,9 +44,13 @@ public struct Base64DecodingSink<Downstream: ByteSink>: ByteSink {
                     }
                 }
             }
+            index += 1
         }
         if out.count >= 1 << 16 { try flush() }
     }
+
+    private static var sliceLength: Int { 1 << 16 }
+    private static var bufferLength: Int { (1 << 16) + sliceLength / 4 * 3 + 16 }
 
     /// Emits the bytes of a final partial quantum and returns the downstream sink.
     public mutating func finish() throws -> Downstream {

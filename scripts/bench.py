@@ -11,12 +11,24 @@ the same work: parse, list every leaf part with its decoded size. Reported: medi
 peak RSS of the process (GNU time), CPU use (user+system over wall: 200% is both cores), and the ratio to
 Python's email package.
 
+The share jobs (--only share): mailprep fix --strategy link of a message with a 1 GB attachment (parse, decode,
+SHA-256 on a second thread, write, fsync, read back and hash again, rename) against a plain copy of the same
+decoded file plus its SHA-256, with coreutils sha256sum and with openssl (which uses the CPU's SHA instructions).
+
+The serve jobs (--only serve): mailprep serve on 127.0.0.1, a 1 GB download with curl (against curl reading the
+same file from disk, file://), then wrk: 100 connections for 30 s asking for random 1 MiB ranges of a 100 MB
+file; reported are requests, errors (socket errors and answers other than 206) and the server's peak RSS.
+
 The fix jobs: mailprep fix of a 200 MB CSV attachment at level 6 against zip -6 of the same decoded file (same
 zlib), two 100 MB attachments (compressed in parallel: CPU above 100%), --plan on the 1 GB message, and base64
 encoding of new parts (mailprep-bench) against coreutils base64 -w 76.
 """
 import argparse
+import json
 import os
+import re
+import shutil
+import signal
 import tempfile
 import statistics
 import subprocess
@@ -34,7 +46,7 @@ ONE = os.path.join(OUT, "compressible-200MB.eml")
 TWO = os.path.join(OUT, "compressible-2x100MB.eml")
 
 
-def measure(command, runs):
+def measure(command, runs, before=None):
     """Runs `command` `runs` times; returns (median seconds, max peak RSS in MB or None, median CPU percent).
 
     Peak RSS comes from GNU time (a small forking process), since wait4 on a child spawned from Python reports
@@ -43,6 +55,8 @@ def measure(command, runs):
     walls, rss, cpu = [], [], []
     gnu_time = "/usr/bin/time" if os.path.exists("/usr/bin/time") else None
     for _ in range(runs):
+        if before:
+            before()
         with tempfile.NamedTemporaryFile("r") as report:
             wrapped = ([gnu_time, "-f", "%M %U %S", "-o", report.name] if gnu_time else []) + command
             start = time.perf_counter()
@@ -82,13 +96,18 @@ def main():
     parser.add_argument("--python-runs", type=int, default=3)
     parser.add_argument("--no-python", action="store_true")
     parser.add_argument("--no-build", action="store_true")
-    parser.add_argument("--only", choices=["check", "fix"], help="run one group of jobs")
+    parser.add_argument("--only", choices=["check", "fix", "share", "serve"], help="run one group of jobs")
+    parser.add_argument("--wrk-seconds", type=int, default=30)
     args = parser.parse_args()
 
     if not args.no_build:
         subprocess.run(["swift", "build", "-c", "release"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
         subprocess.run(["swift", "build", "-c", "release", "--product", "mailprep-bench"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     os.makedirs(OUT, exist_ok=True)
+    if args.only == "share":
+        return share_jobs(args)
+    if args.only == "serve":
+        return serve_jobs(args)
     if not os.path.exists(BIG):
         subprocess.run([sys.executable, os.path.join(HERE, "generate-large.py"), "message", BIG, "--decoded", "730MB"], check=True)
     if not os.path.isdir(DRAFTS):
@@ -149,6 +168,153 @@ def main():
         cpu_text = f"{cpu:.0f}" if cpu is not None else "?"
         print(f"{group:<14} {name:<28} {runs:>4} {wall:>9.3f} {size / wall / 1e9:>6.2f} {rss_text:>11} {cpu_text:>6} {ratio:>9}")
         sys.stdout.flush()
+
+
+SHARED = os.path.join(OUT, "share-1GB.eml")
+SHARE = os.path.join(OUT, "share")
+LINK = [MAILPREP, "fix", "--strategy", "link", "--force", "--limit", "10MB", "--share-url", "https://files.example.org/m/"]
+
+
+def print_header():
+    print(f"{'input':<16} {'job':<32} {'runs':>4} {'median s':>9} {'GB/s':>6} {'peak RSS MB':>11} {'CPU %':>6} {'vs peer':>9}")
+
+
+def print_row(group, name, runs, wall, size, rss, cpu, ratio=""):
+    rss_text = f"{rss:.1f}" if rss is not None else "?"
+    cpu_text = f"{cpu:.0f}" if cpu is not None else "?"
+    print(f"{group:<16} {name:<32} {runs:>4} {wall:>9.3f} {size / wall / 1e9:>6.2f} {rss_text:>11} {cpu_text:>6} {ratio:>9}")
+    sys.stdout.flush()
+
+
+def share_jobs(args):
+    if not os.path.exists(SHARED + ".0.bin"):
+        subprocess.run([sys.executable, os.path.join(HERE, "generate-large.py"), "message", SHARED, "--decoded", "1GB", "--keep-decoded"], check=True)
+    decoded = SHARED + ".0.bin"
+    copy = os.path.join(OUT, "copy.bin")
+    scratch = os.path.join(OUT, "share-bench")
+    warm([SHARED, decoded])
+    size = os.path.getsize(decoded)
+    jobs = [
+        ("cp + sha256sum (coreutils)", ["sh", "-c", f"cp {decoded} {copy} && sha256sum {copy}"]),
+        ("cp + openssl sha256", ["sh", "-c", f"cp {decoded} {copy} && openssl dgst -sha256 {copy}"]),
+        ("mailprep fix --strategy link", LINK + ["--share", scratch, "-o", os.path.join(OUT, "linked.eml"), SHARED]),
+    ]
+
+    def clean():
+        # Outside the timing: last run's copy goes, and its dirty pages reach the disk first.
+        shutil.rmtree(scratch, ignore_errors=True)
+        if os.path.exists(copy):
+            os.remove(copy)
+        subprocess.run(["sync"])
+    print(f"input: {os.path.getsize(SHARED):,} bytes, attachment {size:,} bytes; {os.cpu_count()} cores")
+    print_header()
+    print("(vs peer: time as a multiple of each copy + SHA-256 above it)")
+    peers = []
+    for name, command in jobs:
+        wall, rss, cpu = measure(command, args.runs, before=clean)
+        ratio = " / ".join(f"{wall / peer:.2f}" for peer in peers) if "mailprep" in name else ""
+        if "mailprep" not in name:
+            peers.append(wall)
+        print_row("1 GB attachment", name, args.runs, wall, size, rss, cpu, ratio)
+    for path in (copy, scratch):
+        shutil.rmtree(path, ignore_errors=True) if os.path.isdir(path) else (os.path.exists(path) and os.remove(path))
+
+
+def peak_rss_mb(pid):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return None
+
+
+def serve_jobs(args):
+    """Shares a 1 GB and a 100 MB attachment with fix, serves them, and downloads."""
+    hundred = os.path.join(OUT, "share-100MB.eml")
+    if not os.path.exists(SHARED):
+        subprocess.run([sys.executable, os.path.join(HERE, "generate-large.py"), "message", SHARED, "--decoded", "1GB", "--keep-decoded"], check=True)
+    if not os.path.exists(hundred):
+        subprocess.run([sys.executable, os.path.join(HERE, "generate-large.py"), "message", hundred, "--decoded", "100MB"], check=True)
+    shutil.rmtree(SHARE, ignore_errors=True)
+    urls = {}
+    for message in (SHARED, hundred):
+        result = subprocess.run(LINK + ["--share", SHARE, "--json", "-o", message + ".linked", message], check=True, capture_output=True, text=True)
+        link = next(action["link"] for action in json.loads(result.stdout)["actions"] if action["action"] == "link")
+        urls[message] = (link["url"].replace("https://files.example.org/m/", ""), link["size"], link["fileName"])
+    log = open(os.path.join(OUT, "serve-access.log"), "w")
+    server = subprocess.Popen([MAILPREP, "serve", "--share", SHARE, "--listen", "127.0.0.1:0"], stdout=log, stderr=subprocess.PIPE, text=True)
+    try:
+        line = server.stderr.readline()
+        port = int(re.search(r":(\d+)/", line).group(1))
+        base = f"http://127.0.0.1:{port}/"
+        big_path, big_size, big_name = urls[SHARED]
+        warm([os.path.join(SHARE, big_path.split("/")[0], big_name)])
+        print(f"serving {SHARE} on {base}; {os.cpu_count()} cores")
+        print_header()
+        rows = [
+            ("curl file:// (reading limit)", ["curl", "-s", "-o", "/dev/null", "file://" + os.path.join(SHARE, big_path.split("/")[0], big_name)]),
+            ("curl from mailprep serve", ["curl", "-s", "-o", "/dev/null", base + big_path]),
+        ]
+        peer = None
+        for name, command in rows:
+            wall, rss, cpu = measure(command, args.runs)
+            ratio = f"{wall / peer:.2f} t" if peer else ""
+            peer = peer or wall
+            print_row("1 GB download", name, args.runs, wall, big_size, rss, cpu, ratio)
+        path, size, _ = urls[hundred]
+        script = os.path.join(OUT, "ranges.lua")
+        with open(script, "w") as lua:
+            lua.write(RANGES_LUA.replace("SIZE", str(size)))
+        # The peak from here on: writing 5 to clear_refs resets the kernel's high-water mark of resident memory.
+        with open(f"/proc/{server.pid}/clear_refs", "w") as clear:
+            clear.write("5")
+        result = subprocess.run(["wrk", "-t2", "-c100", f"-d{args.wrk_seconds}s", "--latency", "-s", script, base + path],
+                                capture_output=True, text=True, check=True)
+        if result.stderr.strip():
+            sys.exit(f"bench: wrk: {result.stderr.strip()}")
+        requests = int(re.search(r"(\d+) requests in", result.stdout).group(1))
+        socket_errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", result.stdout))
+        non2xx = int((re.search(r"Non-2xx or 3xx responses: (\d+)", result.stdout) or [0, 0])[1])
+        wrong = int((re.search(r"not 206: (\d+)", result.stdout) or [0, 0])[1])
+        transfer = re.search(r"Transfer/sec:\s+(\S+)", result.stdout).group(1)
+        p50 = re.search(r"50%\s+(\S+)", result.stdout).group(1)
+        p99 = re.search(r"99%\s+(\S+)", result.stdout).group(1)
+        print(f"wrk: 100 connections, {args.wrk_seconds} s, random 1 MiB ranges of {size:,} bytes: {requests:,} requests, "
+              f"{transfer}/s, latency p50 {p50} p99 {p99}; errors: {socket_errors} socket, {non2xx} non-2xx, {wrong} not 206; "
+              f"server peak RSS during the run {peak_rss_mb(server.pid):.1f} MB")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait()
+        log.close()
+
+
+# Random 1 MiB ranges; each thread counts answers other than 206 and reports them once.
+RANGES_LUA = r"""
+local counter = 0
+local threads = {}
+function setup(thread)
+  thread:set("id", counter)
+  table.insert(threads, thread)
+  counter = counter + 1
+end
+function init(args)
+  math.randomseed(os.time() + id)
+  wrong = 0
+end
+function request()
+  local first = math.random(0, SIZE - 1048576)
+  wrk.headers["Range"] = "bytes=" .. first .. "-" .. (first + 1048575)
+  return wrk.format("GET")
+end
+function response(status, headers, body)
+  if status ~= 206 then wrong = wrong + 1 end
+end
+function done(summary, latency, requests)
+  local total = 0
+  for _, thread in ipairs(threads) do total = total + thread:get("wrong") end
+  io.write("not 206: " .. total .. "\n")
+end
+"""
 
 
 if __name__ == "__main__":

@@ -102,7 +102,7 @@ public struct ShareResponder: Sendable {
     /// The file itself, whole or one range.
     private func file(_ entry: ShareEntry, request: ShareRequest, head: Bool) -> ShareResponse {
         let etag = "\"\(entry.sha256.prefix(32))\""
-        let lastModified = Self.httpDate(entry.created)
+        let lastModified = HTTPDate.imf(entry.created)
         var headers: [(String, String)] = [
             ("Content-Type", Self.servedType(entry.contentType)),
             ("Content-Disposition", Self.contentDisposition(entry.fileName)),
@@ -174,14 +174,6 @@ public struct ShareResponder: Sendable {
         header.split(separator: ",").map { $0.trimmingWhitespace() }.contains { $0 == "*" || $0 == etag || $0 == "W/" + etag }
     }
 
-    /// IMF-fixdate (RFC 9110 section 5.6.7).
-    static func httpDate(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-        return formatter.string(from: date)
-    }
 
     static func cookieName(_ token: String) -> String { "mailprep_" + token }
 

@@ -4,6 +4,12 @@ import Hummingbird
 import Logging
 import MailPrepCore
 import NIOCore
+import NIOPosix
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The request context of the share server: Hummingbird's basics and the client's address, for the access log.
 public struct ShareRequestContext: RequestContext, RemoteAddressRequestContext {
@@ -16,8 +22,9 @@ public struct ShareRequestContext: RequestContext, RemoteAddressRequestContext {
     }
 }
 
-/// `mailprep serve`: the `ShareResponder` on Hummingbird. Files stream from disk in pieces through Hummingbird's
-/// `FileIO` (NIO's thread pool), so memory stays bounded however many clients download.
+/// `mailprep serve`: the `ShareResponder` on Hummingbird. Files stream from disk one piece at a time per
+/// download: a piece is read (on NIO's thread pool) only once the previous one has been handed to the socket, so
+/// memory stays bounded however many clients download and however slowly they read.
 public struct ShareServer: Sendable {
     public var responder: ShareResponder
     public var host: String
@@ -27,7 +34,7 @@ public struct ShareServer: Sendable {
 
     /// Octets read from disk at a time per download: large enough for loopback speed, small enough that a
     /// hundred clients stay within tens of megabytes.
-    static let chunkLength = 256 * 1024
+    static let chunkLength = 128 * 1024
 
     public init(store: ShareStore, host: String, port: Int, accessLog: @escaping @Sendable (String) -> Void) {
         self.responder = ShareResponder(store: store)
@@ -41,7 +48,6 @@ public struct ShareServer: Sendable {
         let counter = DownloadCounter(store: responder.store)
         let responder = self.responder
         let log = accessLog
-        let files = FileIO()
         let callback = CallbackResponder<ShareRequestContext> { request, context in
             var request = request
             let body: [UInt8]
@@ -57,7 +63,7 @@ public struct ShareServer: Sendable {
             let answer = responder.respond(to: shareRequest)
             log(Self.logLine(request: request, remote: context.remoteAddress, status: answer.status, bytes: answer.bodyLength))
             if let token = answer.countsDownloadOf { await counter.record(token) }
-            return try await Self.response(answer, files: files, context: context)
+            return try Self.response(answer)
         }
         var logger = Logger(label: "mailprep.serve")
         logger.logLevel = .warning
@@ -69,7 +75,7 @@ public struct ShareServer: Sendable {
         try await application.runService()
     }
 
-    static func response(_ answer: ShareResponse, files: FileIO, context: ShareRequestContext) async throws -> Response {
+    static func response(_ answer: ShareResponse) throws -> Response {
         var fields = HTTPFields()
         for (name, value) in answer.headers {
             if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) }
@@ -81,25 +87,69 @@ public struct ShareServer: Sendable {
         case .bytes(let bytes):
             return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         case .file(let path, let range):
-            let body = try await files.loadFile(path: path, range: Int(range.lowerBound)...Int(range.upperBound), context: context,
-                                                chunkLength: chunkLength)
-            return Response(status: status, headers: fields, body: body)
+            // Opened now: a prune that deletes the file meanwhile does not cut this download short.
+            let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { throw HTTPError(.notFound) }
+            let file = OpenFile(descriptor: descriptor)
+            let count = Int(range.upperBound - range.lowerBound + 1)
+            return Response(status: status, headers: fields, body: ResponseBody(contentLength: count) { writer in
+                var offset = range.lowerBound
+                let end = range.upperBound + 1
+                while offset < end {
+                    let length = Int(min(Int64(chunkLength), end - offset))
+                    let at = offset
+                    let piece = try await NIOThreadPool.singleton.runIfActive { try file.read(length, at: at) }
+                    try await writer.write(piece)
+                    offset += Int64(piece.readableBytes)
+                }
+                try await writer.finish(nil)
+            })
         }
     }
 
     /// `127.0.0.1 - - [29/Nov/2026:10:52:00 +0000] "GET /token/file HTTP/1.1" 206 1048576 "-" "curl/7.88.1"`
     static func logLine(request: Request, remote: SocketAddress?, status: Int, bytes: Int64) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "dd/MMM/yyyy:HH:mm:ss Z"
         func quoted(_ text: String?) -> String {
             guard let text, !text.isEmpty else { return "\"-\"" }
             return "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
         }
         let target = request.uri.string.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value < 0x7F } ? request.uri.string : "(binary)"
-        return "\(remote?.ipAddress ?? "-") - - [\(formatter.string(from: Date()))] \"\(request.method.rawValue) \(target) HTTP/1.1\" "
+        return "\(remote?.ipAddress ?? "-") - - [\(HTTPDate.commonLog(Date()))] \"\(request.method.rawValue) \(target) HTTP/1.1\" "
             + "\(status) \(bytes) \(quoted(request.headers[.referer])) \(quoted(request.headers[.userAgent]))"
+    }
+}
+
+/// A shared file held open for one download; closed when the response is done with it.
+final class OpenFile: Sendable {
+    let descriptor: Int32
+
+    init(descriptor: Int32) {
+        self.descriptor = descriptor
+    }
+
+    deinit {
+        close(descriptor)
+    }
+
+    /// `length` octets at `offset` (fewer only at the end of the file).
+    func read(_ length: Int, at offset: Int64) throws -> ByteBuffer {
+        var buffer = ByteBufferAllocator().buffer(capacity: length)
+        var filled = 0
+        while filled < length {
+            var got = 0
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length - filled) { pointer in
+                got = pread(descriptor, pointer.baseAddress, length - filled, off_t(offset) + off_t(filled))
+                return max(got, 0)
+            }
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw HTTPError(.internalServerError)
+            }
+            if got == 0 { break }
+            filled += got
+        }
+        guard filled > 0 else { throw HTTPError(.internalServerError) }
+        return buffer
     }
 }
 

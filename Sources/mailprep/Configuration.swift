@@ -26,19 +26,12 @@ struct Configuration: Equatable {
     static let keys: Set<String> = ["share", "share_url", "expires", "templates", "listen"]
 
     static func defaultPath(environment: [String: String]) -> String {
-        let home = environment["HOME"] ?? NSHomeDirectory()
-        #if os(macOS)
-        return home + "/Library/Application Support/mailprep/config.yaml"
-        #else
-        let config = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? home + "/.config"
-        return config + "/mailprep/config.yaml"
-        #endif
+        defaultFolder(environment: environment) + "/config.yaml"
     }
 
     /// The folder of the default configuration file, where templates are looked for when none is configured.
     static func defaultFolder(environment: [String: String]) -> String {
-        let path = defaultPath(environment: environment)
-        return String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])
+        UserFolders.configuration(environment: environment)
     }
 
     struct Invalid: Error, CustomStringConvertible {

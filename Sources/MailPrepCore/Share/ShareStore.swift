@@ -97,13 +97,7 @@ public struct ShareStore: Sendable {
     /// The default folder: `$XDG_DATA_HOME/mailprep/share` (else `~/.local/share/...`) on Linux,
     /// `~/Library/Application Support/mailprep/share` on macOS.
     public static func defaultRoot(environment: [String: String]) -> String {
-        let home = environment["HOME"] ?? NSHomeDirectory()
-        #if os(macOS)
-        return home + "/Library/Application Support/mailprep/share"
-        #else
-        let data = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? home + "/.local/share"
-        return data + "/mailprep/share"
-        #endif
+        UserFolders.data(environment: environment) + "/share"
     }
 
     /// A fresh token: 128 random bits from the system's cryptographic generator, URL-safe base64 (22 characters).

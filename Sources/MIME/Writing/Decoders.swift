@@ -31,7 +31,7 @@ public struct Base64DecodingSink<Downstream: ByteSink>: ByteSink {
             out.removeLast(slice / 4 * 3 + 3 - decoded.written)
             if characters != before { pads = 0 }
             index += decoded.consumed
-            if out.count >= 1 << 16 { try flush() }
+            if out.count >= Self.flushLength { try flush() }
             guard index < bytes.count, decoded.consumed < slice else { continue }
             // The byte the kernel stopped at: a pad, or junk to skip (CPython's lenient rules).
             if table[Int(bytes[index])] == 64 {
@@ -46,11 +46,13 @@ public struct Base64DecodingSink<Downstream: ByteSink>: ByteSink {
             }
             index += 1
         }
-        if out.count >= 1 << 16 { try flush() }
+        if out.count >= Self.flushLength { try flush() }
     }
 
+    /// Decoded bytes are handed on a mebibyte at a time: a file sink writes pieces that large without copying.
+    private static var flushLength: Int { 1 << 20 }
     private static var sliceLength: Int { 1 << 16 }
-    private static var bufferLength: Int { (1 << 16) + sliceLength / 4 * 3 + 16 }
+    private static var bufferLength: Int { flushLength + sliceLength / 4 * 3 + 16 }
 
     /// Emits the bytes of a final partial quantum and returns the downstream sink.
     public mutating func finish() throws -> Downstream {

@@ -66,6 +66,7 @@ struct ServeCommandTests {
         let fix = try Tool.run(["fix", "--strategy", "link", "--limit", "1MB", "--share", share, "--share-url", "https://files.example.org/m/",
                                 "--json", input], environment: ["HOME": folder.path])
         #expect(fix.status == 0, "\(fix.stderr)")
+        try Schema.validate(fix.stdout, schema: "fix-result.schema.json")
         let entry = try #require(ShareStore(root: share).list().first)
         return (entry, share, output)
     }
@@ -172,6 +173,10 @@ struct ServeCommandTests {
                                     environment: ["HOME": folder.path])
         #expect(loopback.status == 78 && loopback.stderr.contains("this machine's own address"))
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("draft.fixed.eml").path))
+        let plan = try Tool.run(["fix", "--plan", "--json", "--strategy", "link", "--limit", "50kB", "--share", share, input],
+                                environment: ["HOME": folder.path])
+        try Schema.validate(plan.stdout, schema: "fix-result.schema.json")
+        #expect(plan.stdout.contains("\"shareURLConfigured\":false"))
         // auto without an address compresses what it can and says why it stops there.
         let auto = try Tool.run(["fix", "--limit", "50kB", "--share", share, input], environment: ["HOME": folder.path])
         #expect(auto.status == 1 && auto.stdout.contains("no share URL is configured"))

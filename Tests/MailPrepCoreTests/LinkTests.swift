@@ -239,6 +239,25 @@ struct LinkTests {
         #expect(try decoder.finish().bytes == Array(text.utf8))
     }
 
+    @Test("templates of your own replace the built-in wording; a broken one is an error, not a silent default")
+    func ownTemplates() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("templates-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try "{{#files}}* {{name}} <{{url}}> until {{expires_iso}}\n{{/files}}".write(to: folder.appendingPathComponent("link.txt.mustache"), atomically: true, encoding: .utf8)
+        try "<p>zh: {{count}}</p>".write(to: folder.appendingPathComponent("link.zh-Hant.html.mustache"), atomically: true, encoding: .utf8)
+        let link = SharedLink(name: "a&b.pdf", url: "https://x.example/T/a%26b.pdf", size: 10, sha256: String(repeating: "0", count: 64),
+                              expires: Date(timeIntervalSince1970: 1_798_502_400))
+        let english = LinkBlock(language: .english, templatesFolder: folder.path)
+        #expect(try english.text([link], protected: false) == "* a&b.pdf <https://x.example/T/a%26b.pdf> until 2026-12-29T00:00:00Z\n",
+                "text is not HTML-escaped")
+        #expect(try english.html([link], protected: false).contains("a&amp;b.pdf"), "the built-in HTML, escaped")
+        let chinese = LinkBlock(language: .traditionalChinese, templatesFolder: folder.path)
+        #expect(try chinese.html([link], protected: false) == "<div data-mailprep-links=\"1\"><p>zh: 1</p></div>\n")
+        try "{{#files}}unclosed".write(to: folder.appendingPathComponent("link.txt.mustache"), atomically: true, encoding: .utf8)
+        #expect(throws: LinkBlock.TemplateError.self) { try LinkBlock(language: .english, templatesFolder: folder.path).text([link], protected: false) }
+    }
+
     @Test("expiry dates as each language writes them")
     func dates() {
         let date = Date(timeIntervalSince1970: 1_798_502_400)  // 2026-12-29 00:00 UTC

@@ -53,17 +53,20 @@ struct ShareCommand: ParsableCommand {
 /// How shared files are listed.
 enum ShareLines {
     static func text(_ entry: ShareEntry, now: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withFullDate]
-        let state = entry.isExpired(at: now) ? "expired" : "until \(formatter.string(from: entry.expires))"
-        return "\(entry.token)  \(ByteCount.human(entry.size))  \(state)  \(entry.downloads) downloads  \(entry.fileName)"
-            + (entry.messageID.map { "  \($0)" } ?? "") + "\n"
+        let state = entry.isExpired(at: now) ? "expired" : "until \(LinkBlock.isoDate(entry.expires).prefix(10))"
+        return "\(entry.token)  \(ByteCount.human(entry.size))  \(state)  \(entry.downloads) downloads"
+            + (entry.isProtected ? "  password" : "") + "  \(entry.fileName)" + (entry.messageID.map { "  \($0)" } ?? "") + "\n"
     }
 
+    /// One entry for tools: what the metadata says, but only whether there is a password, never its hash.
     static func json(_ entry: ShareEntry) -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return Array((try? encoder.encode(entry)) ?? Data("{}".utf8)) + [0x0A]
+        let value = JSONValue.object([
+            ("token", .string(entry.token)), ("fileName", .string(entry.fileName)),
+            ("originalName", entry.originalName.map(JSONValue.string) ?? .null), ("contentType", .string(entry.contentType)),
+            ("size", .int(entry.size)), ("sha256", .string(entry.sha256)), ("created", .string(LinkBlock.isoDate(entry.created))),
+            ("expires", .string(LinkBlock.isoDate(entry.expires))), ("messageID", entry.messageID.map(JSONValue.string) ?? .null),
+            ("downloads", .int(Int64(entry.downloads))), ("protected", .bool(entry.isProtected)),
+        ])
+        return Array((value.serialized() + "\n").utf8)
     }
 }

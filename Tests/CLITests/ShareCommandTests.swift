@@ -20,6 +20,15 @@ struct ShareCommandTests {
         let json = try Tool.run(["share", "list", "--json", "--share", folder.path])
         let objects = try json.stdout.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         #expect(objects.compactMap { $0?["sha256"] as? String }.count == 2)
+        #expect(objects.compactMap { $0?["protected"] as? Bool } == [false, false])
+
+        let locked = try store.put(name: "secret.pdf", contentType: "application/pdf", expires: Date().addingTimeInterval(3600), messageID: nil,
+                                   password: "abcd-efgh-jkmn-pqrs") { try $0.write([5]) }
+        let listed = try Tool.run(["share", "list", "--json", "--share", folder.path])
+        #expect(listed.stdout.contains("\"token\":\"\(locked.token)\"") && listed.stdout.contains("\"protected\":true"))
+        #expect(!listed.stdout.contains("sha256:"), "no password hash in the listing")
+        #expect(try Tool.run(["share", "list", "--share", folder.path]).stdout.contains("password  secret.pdf"))
+        store.remove(locked)
 
         let dry = try Tool.run(["share", "prune", "--dry-run", "--share", folder.path])
         #expect(dry.stdout.contains("would delete \(expired.token)"))

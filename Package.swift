@@ -43,11 +43,14 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
+        // Counted memory for the file pieces serve has read but not yet sent.
+        .target(name: "CPieceMemory"),
         // The download side of the share; the only target that pulls in a server stack.
         .target(
             name: "MailPrepServer",
             dependencies: [
                 "MailPrepCore",
+                "CPieceMemory",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -3,7 +3,8 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import MailPrepCore
-import NIOCore
+@_spi(CustomByteBufferAllocator) import NIOCore
+import CPieceMemory
 import NIOPosix
 #if canImport(Glibc)
 import Glibc
@@ -35,6 +36,12 @@ public struct ShareServer: Sendable {
     /// Octets read from disk at a time per download: large enough for loopback speed, small enough that a
     /// hundred clients stay within tens of megabytes.
     static let chunkLength = 128 * 1024
+    /// Octets of file pieces in memory at once, over all downloads. NIO accepts a piece as soon as a socket was
+    /// last seen writable, so without this a hundred fast readers of whole files took the server past 1.5 GB.
+    static let piecesBudget = 16 << 20
+    /// Pieces come from here: the same malloc, counted (CPieceMemory).
+    static let pieceAllocator = ByteBufferAllocator(allocate: piece_memory_allocate, reallocate: piece_memory_reallocate,
+                                                    deallocate: piece_memory_free, copy: piece_memory_copy)
 
     public init(store: ShareStore, host: String, port: Int, accessLog: @escaping @Sendable (String) -> Void) {
         self.responder = ShareResponder(store: store)
@@ -96,6 +103,8 @@ public struct ShareServer: Sendable {
                 var offset = range.lowerBound
                 let end = range.upperBound + 1
                 while offset < end {
+                    // Pieces read but not yet sent (slow sockets, a busy event loop) are held to a budget.
+                    while piece_memory_in_use() > piecesBudget { try await Task.sleep(nanoseconds: 1_000_000) }
                     let length = Int(min(Int64(chunkLength), end - offset))
                     let at = offset
                     let piece = try await NIOThreadPool.singleton.runIfActive { try file.read(length, at: at) }
@@ -133,7 +142,7 @@ final class OpenFile: Sendable {
 
     /// `length` octets at `offset` (fewer only at the end of the file).
     func read(_ length: Int, at offset: Int64) throws -> ByteBuffer {
-        var buffer = ByteBufferAllocator().buffer(capacity: length)
+        var buffer = ShareServer.pieceAllocator.buffer(capacity: length)
         var filled = 0
         while filled < length {
             var got = 0

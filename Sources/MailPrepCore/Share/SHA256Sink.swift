@@ -55,12 +55,18 @@ final class BackgroundHasher: @unchecked Sendable {
     }
 
     func finish() -> String {
-        queue.sync {
-            let digest = hasher.finalize()
-            let hex = Array("0123456789abcdef".utf8)
-            return String(decoding: digest.flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 0x0F)]] }, as: UTF8.self)
-        }
+        queue.sync { Self.hex(hasher.finalize()) }
     }
+
+    static func hex(_ digest: SHA256.Digest) -> String {
+        let hex = Array("0123456789abcdef".utf8)
+        return String(decoding: digest.flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 0x0F)]] }, as: UTF8.self)
+    }
+}
+
+/// SHA-256 of a few bytes (a password with its salt), on the calling thread.
+func sha256Hex(_ bytes: [UInt8]) -> String {
+    BackgroundHasher.hex(SHA256.hash(data: bytes))
 }
 
 /// A sink that drops what it gets (hashing a file again).

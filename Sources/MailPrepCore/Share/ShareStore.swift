@@ -196,9 +196,7 @@ public struct ShareStore: Sendable {
     }
 
     static func passwordDigest(_ password: String, salt: String) -> String {
-        var hashing = SHA256Sink(DiscardingSink())
-        try? hashing.write(Array((salt + ":" + password).utf8))
-        return hashing.finish().hex
+        sha256Hex(Array((salt + ":" + password).utf8))
     }
 
     /// Every entry in the share, oldest first; folders without readable metadata are skipped.

@@ -79,7 +79,18 @@ public struct ShareServer: Sendable {
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "mailprep"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
-        try await application.runService()
+        do {
+            try await application.runService()
+        } catch let error as IOError {
+            // "bind(descriptor:ptr:bytes:): Address already in use (errno: 98)" becomes the last part alone.
+            throw ListenError(reason: String(cString: strerror(error.errnoCode)).lowercased())
+        }
+    }
+
+    /// Why the server could not start listening, in words.
+    public struct ListenError: Error, CustomStringConvertible {
+        public var reason: String
+        public var description: String { reason }
     }
 
     static func response(_ answer: ShareResponse) throws -> Response {

@@ -48,7 +48,7 @@ struct FixCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Compression level 1 (fastest) to 9 (smallest); default: the fastest that makes it fit.", valueName: "n"))
     var level: Int?
 
-    @Option(help: ArgumentHelp("Compress an attachment only if it shrinks by at least this many percent (default 10).", valueName: "percent"))
+    @Option(help: ArgumentHelp("Compress an attachment only if it shrinks by at least this many percent.", valueName: "percent"))
     var minGain: Int = 10
 
     @Option(help: ArgumentHelp("auto (compress, then link the largest until it fits), compress, or link.", valueName: "strategy"))

@@ -60,7 +60,7 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: .long, help: "Machine-readable output: one JSON object per message (JSON Lines).")
     var json = false
 
-    @Option(name: .long, help: ArgumentHelp("Language of the report: en or zh-Hant (default: from LC_ALL, LC_MESSAGES, LANG).", valueName: "code"))
+    @Option(name: .long, help: ArgumentHelp("Language of the report, and of the link blocks fix writes: en or zh-Hant (default: from LC_ALL, LC_MESSAGES, LANG).", valueName: "code"))
     var lang: String?
 
     func validate() throws {

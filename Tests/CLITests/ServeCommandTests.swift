@@ -159,6 +159,18 @@ struct ServeCommandTests {
         #expect(try Tool.exec(["/usr/bin/sha256sum", input], environment: [:]).stdout == before)
     }
 
+    @Test("a port already taken: one line saying so, exit 69")
+    func portInUse() throws {
+        let folder = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let share = folder.appendingPathComponent("share").path
+        let server = try Server(share: share, folder: folder)
+        defer { server.stop() }
+        let second = try Tool.run(["serve", "--share", share, "--listen", "127.0.0.1:\(server.port)"], environment: ["HOME": folder.path])
+        #expect(second.status == 69)
+        #expect(second.stderr == "mailprep: serve: cannot listen on 127.0.0.1:\(server.port): address already in use\n")
+    }
+
     @Test("links need a public address: none configured, or a loopback one, is exit 78 and nothing is written")
     func refusedAddresses() throws {
         let folder = try Tool.temporaryFolder()

@@ -139,7 +139,8 @@ struct ServeCommandTests {
         try process.run()
         // Wait until bytes are landing in the staging folder, then kill it without warning.
         var sawCopy = false
-        for _ in 0..<2000 where !sawCopy {
+        let deadline = Date().addingTimeInterval(120)
+        while !sawCopy && process.isRunning && Date() < deadline {
             let incoming = share + "/.incoming"
             for staging in (try? FileManager.default.contentsOfDirectory(atPath: incoming)) ?? [] {
                 for file in (try? FileManager.default.contentsOfDirectory(atPath: incoming + "/" + staging)) ?? [] {

@@ -43,10 +43,10 @@ struct DownloadPage {
         var context: [String: Any] = texts
         context["name"] = entry.fileName
         context["href"] = MailPrepCore.ShareOptions.percentEncoded(entry.fileName)
-        context["size"] = ByteCount.human(entry.size)
         context["bytes"] = String(entry.size)
-        context["bytesGrouped"] = ByteCount.grouped(entry.size)
-        context["bytesUnit"] = language == .english ? "bytes" : "位元組"
+        context["sizeLine"] = language == .english
+            ? "\(ByteCount.human(entry.size)) (\(ByteCount.grouped(entry.size)) bytes)"
+            : "\(ByteCount.human(entry.size))（\(ByteCount.grouped(entry.size)) 位元組）"
         context["expires"] = LinkBlock.date(entry.expires, language: language)
         context["expiresISO"] = LinkBlock.isoDate(entry.expires)
         context["sha256"] = entry.sha256
@@ -94,7 +94,7 @@ struct DownloadPage {
         <main>
         <h1 id="name">{{name}}</h1>
         <dl>
-        <dt>{{sizeLabel}}</dt><dd id="size" data-bytes="{{bytes}}">{{size}} ({{bytesGrouped}} {{bytesUnit}})</dd>
+        <dt>{{sizeLabel}}</dt><dd id="size" data-bytes="{{bytes}}">{{sizeLine}}</dd>
         <dt>{{untilLabel}}</dt><dd id="expires" data-expires="{{expiresISO}}">{{expires}}</dd>
         <dt>SHA-256</dt><dd><code id="sha256">{{sha256}}</code></dd>
         </dl>

@@ -108,7 +108,7 @@ struct ServeCommandTests {
         let dom = try Tool.exec(chromium + ["--accept-lang=zh-HK,zh", "--dump-dom", page], environment: ["HOME": folder.path])
         #expect(dom.stdout.contains("<html lang=\"zh-Hant\">"))
         #expect(dom.stdout.contains("<h1 id=\"name\">維港夜景.jpg</h1>"))
-        #expect(dom.stdout.contains("<dd id=\"size\" data-bytes=\"1500000\">1.5 MB (1,500,000 位元組)</dd>"))
+        #expect(dom.stdout.contains("<dd id=\"size\" data-bytes=\"1500000\">1.5 MB（1,500,000 位元組）</dd>"))
         #expect(dom.stdout.contains("<a id=\"download\" class=\"button\" href=\"\(ShareOptions.percentEncoded("維港夜景.jpg"))\" download=\"\">下載</a>"))
         #expect(dom.stdout.contains("<code id=\"sha256\">\(entry.sha256)</code>"))
         let artifacts = Tool.root.appendingPathComponent("test-artifacts")

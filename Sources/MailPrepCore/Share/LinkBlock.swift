@@ -146,19 +146,21 @@ public struct LinkBlock: Sendable {
     }
 
     static func builtInHTML(_ language: Language) -> String {
-        let (intro, introMany, until, password) = switch language {
+        // Each language's own punctuation: "Available until 29 December 2026", "下載期限：2026年12月29日"; the size in
+        // ASCII or full-width brackets.
+        let (intro, introMany, until, open, close, password) = switch language {
         case .english: ("This attachment was too large to send by email. Download it here:",
                         "These attachments were too large to send by email. Download them here:",
-                        "Available until", "The download asks for a password, which the sender gives you separately.")
+                        "Available until ", " (", ")", "The download asks for a password, which the sender gives you separately.")
         case .traditionalChinese: ("這個附件太大，無法以電郵寄出，請從這裏下載：", "以下附件太大，無法以電郵寄出，請從這裏下載：",
-                                   "下載期限：", "下載時需要輸入密碼，寄件人會另行告訴你。")
+                                   "下載期限：", "（", "）", "下載時需要輸入密碼，寄件人會另行告訴你。")
         }
         return """
             <div style="margin:24px 0 0;padding:12px 16px;border:1px solid #d0d7de;border-radius:8px;font-family:-apple-system,'Segoe UI',Roboto,'PingFang HK','Microsoft JhengHei',sans-serif;font-size:14px;line-height:1.5">
             <p style="margin:0 0 8px">{{#multiple}}\(introMany){{/multiple}}{{^multiple}}\(intro){{/multiple}}</p>
             {{#files}}
-            <p style="margin:8px 0" data-mailprep-link="{{url}}" data-mailprep-name="{{name}}" data-mailprep-size="{{bytes}}" data-mailprep-sha256="{{sha256}}" data-mailprep-expires="{{expires_iso}}"><a href="{{url}}" style="font-weight:600">{{name}}</a> ({{size}})<br>
-            <span style="color:#57606a">\(until) {{expires}}</span><br>
+            <p style="margin:8px 0" data-mailprep-link="{{url}}" data-mailprep-name="{{name}}" data-mailprep-size="{{bytes}}" data-mailprep-sha256="{{sha256}}" data-mailprep-expires="{{expires_iso}}"><a href="{{url}}" style="font-weight:600">{{name}}</a>\(open){{size}}\(close)<br>
+            <span style="color:#57606a">\(until){{expires}}</span><br>
             <span style="color:#57606a;font-family:monospace;font-size:12px;word-break:break-all">SHA-256 {{sha256}}</span></p>
             {{/files}}
             {{#protected}}

@@ -160,6 +160,22 @@ struct ServeCommandTests {
         #expect(try Tool.exec(["/usr/bin/sha256sum", input], environment: [:]).stdout == before)
     }
 
+    @Test("a share that fills up (a file-size limit) is exit 73: no message, no entry, no staging files")
+    func shareFull() throws {
+        let folder = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let input = folder.appendingPathComponent("draft.eml").path
+        try Self.message(attachment: 5_000_000, name: "video.mp4").write(toFile: input, atomically: true, encoding: .utf8)
+        let share = folder.appendingPathComponent("share").path
+        let run = try Tool.run(["fix", "--strategy", "link", "--limit", "1MB", "--share", share, "--share-url", "https://files.example.org/m/", input],
+                               environment: ["HOME": folder.path], prefix: ["/usr/bin/prlimit", "--fsize=2000000"])
+        #expect(run.status == 73)
+        #expect(run.stderr.hasPrefix("mailprep: share: ") && run.stderr.contains("the message was not written"), "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("draft.fixed.eml").path))
+        #expect(ShareStore(root: share).list().isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: share + "/.incoming").isEmpty)
+    }
+
     @Test("a port already taken: one line saying so, exit 69")
     func portInUse() throws {
         let folder = try Tool.temporaryFolder()

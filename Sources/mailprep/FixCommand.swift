@@ -150,6 +150,14 @@ struct FixCommand: ParsableCommand {
             }
             lifetime = value
         }
+        // A folder named by a flag or the configuration must exist: a typo should not quietly give the built-in texts.
+        if let named = templates ?? configuration.templates {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: named, isDirectory: &isFolder), isFolder.boolValue else {
+                printError("templates \(named): no such folder")
+                throw ExitStatus.configuration.code
+            }
+        }
         let templatesFolder = templates ?? configuration.templates ?? Configuration.defaultFolder(environment: environment) + "/templates"
         let share = MailPrepCore.ShareOptions(
             store: shareFolder.store(configuration), baseURL: shareURL ?? configuration.shareURL, lifetime: lifetime, dedupe: dedupe,

@@ -233,5 +233,9 @@ struct ServeCommandTests {
         try "shareurl: https://x.example/\n".write(to: configFolder.appendingPathComponent("config.yaml"), atomically: true, encoding: .utf8)
         let typo = try Tool.run(["share", "list"], environment: ["HOME": folder.path])
         #expect(typo.status == 78 && typo.stderr.contains("unknown key shareurl"))
+        try "share_url: https://files.example.org/m/\ntemplates: ~/no-such-folder\n"
+            .write(to: configFolder.appendingPathComponent("config.yaml"), atomically: true, encoding: .utf8)
+        let templates = try Tool.run(["fix", "--limit", "50kB", input], environment: ["HOME": folder.path])
+        #expect(templates.status == 78 && templates.stderr == "mailprep: templates \(folder.path)/no-such-folder: no such folder\n")
     }
 }

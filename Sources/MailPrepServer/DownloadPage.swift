@@ -54,20 +54,19 @@ struct DownloadPage {
     }
 
     func render(_ entry: ShareEntry) -> String {
-        Self.render(Self.page, context(entry))
+        Self.pageTemplate.render(context(entry))
     }
 
     func passwordForm(_ entry: ShareEntry, wrong: Bool) -> String {
         var context = context(entry)
         context["wrongPassword"] = wrong
-        return Self.render(Self.form, context)
+        return Self.formTemplate.render(context)
     }
 
-    private static func render(_ body: String, _ context: [String: Any]) -> String {
-        // The templates are part of the program; a parse error is a bug that the tests would show.
-        let template = try! MustacheTemplate(string: head + body + "</main>\n</body>\n</html>\n")
-        return template.render(context)
-    }
+    // Parsed once. The templates are part of the program; a parse error is a bug that the tests would show.
+    private static let pageTemplate = try! MustacheTemplate(string: head + page + tail)
+    private static let formTemplate = try! MustacheTemplate(string: head + form + tail)
+    private static let tail = "</main>\n</body>\n</html>\n"
 
     private static let head = """
         <!doctype html>

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The Range header of a GET (RFC 9110 section 14.2), for one byte range; several ranges are answered with the
 /// whole file, which the RFC allows.
 enum HTTPRange: Equatable {
@@ -10,14 +12,14 @@ enum HTTPRange: Equatable {
 
     init(header: String?, size: Int64) {
         guard let header else { self = .whole; return }
-        let trimmed = header.trimmingWhitespace()
+        let trimmed = header.trimmingCharacters(in: .whitespaces)
         guard trimmed.lowercased().hasPrefix("bytes=") else { self = .whole; return }
         let specs = trimmed.dropFirst(6).split(separator: ",", omittingEmptySubsequences: false)
         guard specs.count == 1 else { self = .whole; return }
-        let spec = specs[0].trimmingWhitespace()
+        let spec = specs[0].trimmingCharacters(in: .whitespaces)
         guard let dash = spec.firstIndex(of: "-") else { self = .whole; return }
         let first = String(spec[..<dash]), last = String(spec[spec.index(after: dash)...])
-        guard first.allSatisfy(\.isASCIIDigit), last.allSatisfy(\.isASCIIDigit), !(first.isEmpty && last.isEmpty),
+        guard first.allSatisfy({ $0.isASCII && $0.isNumber }), last.allSatisfy({ $0.isASCII && $0.isNumber }), !(first.isEmpty && last.isEmpty),
               first.count <= 18, last.count <= 18 else { self = .whole; return }
         if first.isEmpty {
             // The last N octets.
@@ -29,18 +31,5 @@ enum HTTPRange: Equatable {
         let end = last.isEmpty ? size - 1 : min(Int64(last) ?? size - 1, size - 1)
         if !last.isEmpty, let given = Int64(last), given < start { self = .whole; return }
         self = start >= size ? .unsatisfiable : .bytes(start...end)
-    }
-}
-
-extension Character {
-    var isASCIIDigit: Bool { ("0"..."9").contains(self) }
-}
-
-extension StringProtocol {
-    func trimmingWhitespace() -> String {
-        var view = Substring(self)
-        while let first = view.first, first == " " || first == "\t" { view.removeFirst() }
-        while let last = view.last, last == " " || last == "\t" { view.removeLast() }
-        return String(view)
     }
 }

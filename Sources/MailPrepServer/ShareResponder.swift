@@ -94,7 +94,7 @@ public struct ShareResponder: Sendable {
         }
 
         guard request.method != "POST" else { return Self.text(405, page.message(.methodNotAllowed), extra: [("Allow", "GET, HEAD")], head: false) }
-        guard Self.percentDecoded(segments[1]) == entry.fileName else { return Self.text(404, page.message(.notFound), head: head) }
+        guard segments[1].removingPercentEncoding == entry.fileName else { return Self.text(404, page.message(.notFound), head: head) }
         guard unlocked else { return Self.text(403, page.message(.passwordNeeded), head: head) }
         return file(entry, request: request, head: head)
     }
@@ -116,7 +116,7 @@ public struct ShareResponder: Sendable {
         var range = HTTPRange(header: request.headers["range"], size: entry.size)
         if range != .whole, let condition = request.headers["if-range"] {
             // A stale validator means the client's part is of another file: send the whole current one.
-            let current = condition.hasPrefix("\"") ? condition == etag : condition.trimmingWhitespace() == lastModified
+            let current = condition.hasPrefix("\"") ? condition == etag : condition.trimmingCharacters(in: .whitespaces) == lastModified
             if !current { range = .whole }
         }
         let path = store.filePath(of: entry)
@@ -171,14 +171,14 @@ public struct ShareResponder: Sendable {
     }
 
     static func etagMatches(_ header: String, _ etag: String) -> Bool {
-        header.split(separator: ",").map { $0.trimmingWhitespace() }.contains { $0 == "*" || $0 == etag || $0 == "W/" + etag }
+        header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.contains { $0 == "*" || $0 == etag || $0 == "W/" + etag }
     }
 
 
     static func cookieName(_ token: String) -> String { "mailprep_" + token }
 
     static func cookie(named name: String, in header: String?) -> String? {
-        header?.split(separator: ";").map { $0.trimmingWhitespace() }.first { $0.hasPrefix(name + "=") }.map { String($0.dropFirst(name.count + 1)) }
+        header?.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.first { $0.hasPrefix(name + "=") }.map { String($0.dropFirst(name.count + 1)) }
     }
 
     /// A field of an application/x-www-form-urlencoded body.
@@ -187,26 +187,10 @@ public struct ShareResponder: Sendable {
         for pair in text.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             if parts.count == 2 && parts[0] == name {
-                return percentDecoded(parts[1].replacingOccurrences(of: "+", with: " "))
+                return parts[1].replacingOccurrences(of: "+", with: " ").removingPercentEncoding
             }
         }
         return nil
-    }
-
-    /// A path segment or form value with %XX decoded; nil when the result is not UTF-8.
-    static func percentDecoded(_ text: String) -> String? {
-        var bytes: [UInt8] = []
-        var iterator = Array(text.utf8).makeIterator()
-        while let byte = iterator.next() {
-            if byte == UInt8(ascii: "%") {
-                guard let high = iterator.next(), let low = iterator.next(),
-                      let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) else { return nil }
-                bytes.append(value)
-            } else {
-                bytes.append(byte)
-            }
-        }
-        return String(validating: bytes, as: UTF8.self)
     }
 
     /// English or Traditional Chinese, whichever the Accept-Language header prefers (English when neither).
@@ -214,7 +198,7 @@ public struct ShareResponder: Sendable {
         guard let acceptLanguage else { return .english }
         var best: (Language, Double)?
         for item in acceptLanguage.split(separator: ",") {
-            let parts = item.split(separator: ";").map { $0.trimmingWhitespace() }
+            let parts = item.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
             guard let tag = parts.first, let language = Language(code: tag) else { continue }
             let quality = parts.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
             if quality > 0 && quality > (best?.1 ?? 0) { best = (language, quality) }

@@ -113,6 +113,15 @@ public struct CRLFSink<Downstream: ByteSink>: ByteSink {
     public mutating func finish() throws -> Downstream { downstream }
 }
 
+extension CRLFSink where Downstream == MemorySink {
+    /// `bytes` with every bare LF made CRLF: text a program wrote, in MIME's canonical form.
+    public static func canonical(_ bytes: [UInt8]) -> [UInt8] {
+        var sink = CRLFSink(MemorySink())
+        try? sink.write(bytes)
+        return (try? sink.finish())?.bytes ?? bytes
+    }
+}
+
 /// Decodes quoted-printable (RFC 2045 section 6.7) into another sink, with the same lenient rules as
 /// `QuotedPrintableDecodedCounter`. Feed it canonical text (CRLF line breaks).
 public struct QuotedPrintableDecodingSink<Downstream: ByteSink>: ByteSink {

@@ -37,13 +37,13 @@ public enum TextBodyEditor {
         var label = declared ?? "us-ascii"
         var charsetChanged = false
         let undeclared8Bit = declared == nil && body.contains { $0 >= 0x80 }
-        var additionBytes = undeclared8Bit ? nil : Charset.encode(addition.canonicalLineBreaks, label: label)
+        var additionBytes = undeclared8Bit ? nil : Charset.encode(addition, label: label).map(CRLFSink.canonical)
         if additionBytes == nil || (declared != nil && Charset.decode(body, label: label) == nil) {
             let text = declared.flatMap { Charset.decode(body, label: $0) } ?? Charset.decodeUndeclared(body)
             body = Array(text.utf8)
             label = "UTF-8"
             charsetChanged = true
-            additionBytes = Array(addition.canonicalLineBreaks.utf8)
+            additionBytes = CRLFSink.canonical(Array(addition.utf8))
         }
         let bytes = additionBytes ?? []
 
@@ -103,13 +103,6 @@ extension SourceFile {
         var sink = MemorySink()
         try copy(ByteSpan(start: span.end - 1, end: span.end), into: &sink)
         return sink.bytes[0]
-    }
-}
-
-extension String {
-    /// The text with every line break as CRLF, the canonical form of MIME text.
-    public var canonicalLineBreaks: String {
-        split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).joined(separator: "\r\n")
     }
 }
 

@@ -28,16 +28,25 @@ public enum CompressionPolicy {
     public static func reasonToSkip(_ entity: Entity, in message: Message) -> String? {
         guard entity.kind == .leaf else { return entity.kind == .message ? "attached message" : "multipart" }
         let type = entity.contentType.mimeType
-        let isAttachment = entity.disposition == "attachment" || (entity.filename != nil && entity.disposition != "inline")
-        guard isAttachment else { return "message text or inline content" }
-        if let parent = entity.parent, message.entities[parent].contentType.subtype == "related" {
-            return "referenced by the message's HTML"
-        }
+        guard message.isAttachment(entity) else { return "message text or inline content" }
+        if message.isReferencedByHTML(entity) { return "referenced by the message's HTML" }
         if compressedTypes.contains(type) { return "already compressed (\(type))" }
         if let name = entity.filename?.lowercased(), let dot = name.lastIndex(of: "."),
            compressedExtensions.contains(String(name[name.index(after: dot)...])) {
             return "already compressed (.\(name[name.index(after: dot)...]))"
         }
         return nil
+    }
+}
+
+extension Message {
+    /// An attachment as a reader sees one: marked so, or named and not shown inline.
+    func isAttachment(_ entity: Entity) -> Bool {
+        entity.disposition == "attachment" || (entity.filename != nil && entity.disposition != "inline")
+    }
+
+    /// A part of a multipart/related: the HTML shows it (by Content-ID), so it cannot change or leave.
+    func isReferencedByHTML(_ entity: Entity) -> Bool {
+        entity.parent.map { entities[$0].contentType.subtype == "related" } ?? false
     }
 }

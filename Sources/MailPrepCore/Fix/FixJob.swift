@@ -101,17 +101,18 @@ public struct FixJob: Sendable {
         let context = PlanContext(message: message, source: source, options: options, limitsFor: limitsFor, expires: expires)
 
         // Links are chosen from estimates: the largest attachment first, until the estimate fits.
-        var linked = context.initialLinks()
-        var plan = try context.estimate(linked: linked)
-        while !plan.fits, let next = context.nextLink(after: linked) {
-            linked.append(next)
-            plan = try context.estimate(linked: linked)
+        var edits = try context.linkEdits(context.initialLinks())
+        var plan = try context.estimate(edits)
+        while !plan.fits, let next = context.nextLink(after: edits.linked) {
+            edits = try context.linkEdits(edits.linked + [next])
+            plan = try context.estimate(edits)
         }
-        if planOnly && !exactPlan {
+        func planResult() -> FixResult {
             var result = FixResult(file: input, plan: plan, predictedWireBytes: plan.wireBytes, planOnly: true)
             result.linksNeedAddress = !plan.fits && context.linksNeedAddress
             return result
         }
+        if planOnly && !exactPlan { return planResult() }
 
         let outputPath: String?
         switch output {
@@ -124,7 +125,7 @@ public struct FixJob: Sendable {
         }
         let backup = output == .inPlace ? input + ".orig" : nil
         if let backup, !planOnly, !force, FileManager.default.fileExists(atPath: backup) { throw .outputExists(path: backup) }
-        if !planOnly, !linked.isEmpty, let problem = options.share?.urlProblem { throw .shareURL(problem) }
+        if !planOnly, !edits.linked.isEmpty, let problem = options.share?.urlProblem { throw .shareURL(problem) }
         let temporaryFolder = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
         let scratch = planOnly ? temporaryFolder : Self.folder(of: outputPath ?? temporaryFolder + "/x")
 
@@ -134,18 +135,14 @@ public struct FixJob: Sendable {
         var writer: MessageWriter
         var measured: (bytes: Int64, wireBytes: Int64) = (0, 0)
         while true {
-            writer = MessageWriter(message: message, source: source)
-            do { try context.links.apply(context.placeholders(linked), to: &writer) } catch { throw Self.wrap(error) }
-            let linkEdits = writer
-            let linkedBase = try context.base(linked: linked)
             var attempt = 0
             while true {
                 do {
                     try archives.make(plan.compressions, message: message, source: source, format: options.format, date: Self.date(of: message))
                 } catch { throw Self.wrap(error) }
                 plan = archives.apply(to: plan, minimumGain: options.minimumGain)
-                plan.decodedBytes = linkedBase.decoded + plan.compressions.reduce(0) { $0 + $1.afterBytes - $1.beforeBytes }
-                writer = linkEdits
+                plan.decodedBytes = edits.decodedBytes + plan.compressions.reduce(0) { $0 + $1.afterBytes - $1.beforeBytes }
+                writer = edits.writer
                 writer.replacements = archives.replacements(for: plan, format: options.format)
                 writer.removals.formUnion(archives.removals(for: plan))
                 do { measured = try writer.measure() } catch { throw Self.wrap(error) }
@@ -156,16 +153,12 @@ public struct FixJob: Sendable {
                       let next = Self.escalate(plan, to: FixPlanner.automaticLevels[attempt], format: options.format) else { break }
                 plan = next
             }
-            guard !plan.fits, let next = context.nextLink(after: linked) else { break }
-            linked.append(next)
-            plan = try context.estimate(linked: linked)
+            guard !plan.fits, let next = context.nextLink(after: edits.linked) else { break }
+            edits = try context.linkEdits(edits.linked + [next])
+            plan = try context.estimate(edits)
         }
-
-        if planOnly {
-            var result = FixResult(file: input, plan: plan, predictedWireBytes: plan.wireBytes, planOnly: true)
-            result.linksNeedAddress = !plan.fits && context.linksNeedAddress
-            return result
-        }
+        if planOnly { return planResult() }
+        let linked = edits.linked
 
         // Share the linked attachments (each durable and verified), then write the message that links to them.
         var made: [ShareEntry] = []

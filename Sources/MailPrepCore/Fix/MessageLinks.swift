@@ -54,14 +54,10 @@ public struct ShareOptions: Sendable {
 
     /// A path segment with everything but unreserved characters (RFC 3986 section 2.3) percent-encoded.
     public static func percentEncoded(_ text: String) -> String {
-        var output = ""
-        for byte in text.utf8 {
-            let unreserved = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "~")
-            output += unreserved ? String(UnicodeScalar(byte)) : "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
-        }
-        return output
+        text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text
     }
+
+    private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 }
 
 public enum ShareURLProblem: Sendable, Equatable {
@@ -92,11 +88,7 @@ struct MessageLinks {
     /// Whether an entity can leave the message for a link: an attachment (attached messages included), not
     /// something the HTML shows inline.
     static func canLink(_ entity: Entity, in message: Message) -> Bool {
-        guard entity.kind != .multipart, entity.parent != nil else { return false }
-        let isAttachment = entity.disposition == "attachment" || (entity.filename != nil && entity.disposition != "inline")
-        guard isAttachment else { return false }
-        if let parent = entity.parent, message.entities[parent].contentType.subtype == "related" { return false }
-        return true
+        entity.kind != .multipart && entity.parent != nil && message.isAttachment(entity) && !message.isReferencedByHTML(entity)
     }
 
     /// The first text/plain and the first text/html body of the message (both alternatives when there are two).
@@ -129,7 +121,7 @@ struct MessageLinks {
         if bodies.plain == nil && bodies.html == nil {
             guard let first = message.entities[0].children.first else { throw LinkError.noPlaceForText }
             let text = try block.text(shown, protected: protected).trimmingPrefix("\n")
-            let body = QuotedPrintableEncoder.encode(Array(String(text).canonicalLineBreaks.utf8), lineBreak: lineBreak)
+            let body = QuotedPrintableEncoder.encode(CRLFSink.canonical(Array(text.utf8)), lineBreak: lineBreak)
             writer.insertions[first] = try writer.newPartBytes(
                 before: first,
                 headerFields: ["Content-Type: text/plain; charset=UTF-8", "Content-Transfer-Encoding: quoted-printable"],

@@ -78,11 +78,18 @@ struct PlanContext {
 
     static func second(_ date: Date) -> Date { Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)) }
 
-    /// The message's sizes with `linked` replaced by links and nothing compressed: the wire size measured by
-    /// the writer, the decoded size from the parts removed and the text added.
-    func base(linked: [Int]) throws(FixError) -> (wire: Int64, decoded: Int64) {
-        guard !linked.isEmpty else { return (message.wireBytes, message.decodedBytes) }
+    /// The writer with `linked` replaced by links (stand-in tokens) and nothing compressed, and the sizes it
+    /// gives: the wire size measured, the decoded size from the parts removed and the text added.
+    struct LinkEdits {
+        var linked: [Int]
+        var writer: MessageWriter
+        var wireBytes: Int64
+        var decodedBytes: Int64
+    }
+
+    func linkEdits(_ linked: [Int]) throws(FixError) -> LinkEdits {
         var writer = MessageWriter(message: message, source: source)
+        guard !linked.isEmpty else { return LinkEdits(linked: [], writer: writer, wireBytes: message.wireBytes, decodedBytes: message.decodedBytes) }
         let measured: (bytes: Int64, wireBytes: Int64)
         do {
             try links.apply(placeholders(linked), to: &writer)
@@ -91,20 +98,21 @@ struct PlanContext {
         let removedWire = linked.reduce(Int64(0)) { $0 + Self.wire(message.entities[$1]) }
         let removedDecoded = linked.reduce(Int64(0)) { $0 + message.entities[$1].decodedBytes }
         let added = max(0, measured.wireBytes - (message.wireBytes - removedWire))
-        return (measured.wireBytes, message.decodedBytes - removedDecoded + added)
+        return LinkEdits(linked: linked, writer: writer, wireBytes: measured.wireBytes,
+                         decodedBytes: message.decodedBytes - removedDecoded + added)
     }
 
-    /// The plan with `linked` moved to the share and the rest compressed as the strategy allows, from estimates.
-    func estimate(linked: [Int]) throws(FixError) -> FixPlan {
-        let base = try base(linked: linked)
+    /// The plan with the links of `edits` and the rest compressed as the strategy allows, from estimates.
+    func estimate(_ edits: LinkEdits) throws(FixError) -> FixPlan {
+        let linked = edits.linked
         var plan: FixPlan
         if options.strategy == .link {
-            let kept = message.entities.indices.filter { MessageLinks.canLink(message.entities[$0], in: message) && !linked.contains($0) }
-                .map { action(for: $0, kind: .keep, reason: "not needed") }
-            plan = FixPlan(actions: kept, wireBytes: base.wire, decodedBytes: base.decoded, limits: limitsFor(base.wire, base.decoded))
+            let kept = candidates.filter { !linked.contains($0) }.sorted().map { action(for: $0, kind: .keep, reason: "not needed") }
+            plan = FixPlan(actions: kept, wireBytes: edits.wireBytes, decodedBytes: edits.decodedBytes,
+                           limits: limitsFor(edits.wireBytes, edits.decodedBytes))
         } else {
             let planner = FixPlanner(message: message, source: source, options: options, limitsFor: limitsFor, excluded: Set(linked),
-                                     baseWireBytes: base.wire, baseDecodedBytes: base.decoded)
+                                     baseWireBytes: edits.wireBytes, baseDecodedBytes: edits.decodedBytes)
             do { plan = try planner.plan() } catch { throw FixJob.wrap(error) }
         }
         for (index, url) in zip(linked, placeholders(linked).map(\.link.url)) {

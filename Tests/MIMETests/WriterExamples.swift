@@ -135,6 +135,56 @@ extension WriterExamples {
         #expect(throws: MessageWriter.WriterError.cannotReplaceRoot) { try writer.measure() }
     }
 
+    @Test("removing every part of a nested multipart removes that multipart too, with its delimiter")
+    func nestedMultipartLeavesWhole() throws {
+        let text = """
+            From: a@example.org
+            Subject: photos
+            MIME-Version: 1.0
+            Content-Type: multipart/mixed; boundary="outer"
+
+            --outer
+            Content-Type: text/plain
+
+            Two photos.
+            --outer
+            Content-Type: multipart/mixed; boundary="inner"
+
+            --inner
+            Content-Type: image/jpeg; name="a.jpg"
+            Content-Transfer-Encoding: base64
+
+            /9j/4AAQ
+            --inner
+            Content-Type: image/jpeg; name="b.jpg"
+            Content-Transfer-Encoding: base64
+
+            /9j/4AAR
+            --inner--
+            --outer--
+
+            """
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("nested-\(UUID().uuidString).eml").path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let message = try MessageReader.parse(path: path)
+        let photos = message.entities.indices.filter { message.entities[$0].filename != nil }
+        #expect(photos.count == 2)
+        var writer = MessageWriter(message: message, source: try SourceFile(path: path))
+        writer.removals = Set(photos)
+        let inner = try #require(message.entities.firstIndex { $0.path == "2" })
+        #expect(writer.removedEntities == Set(photos + [inner]))
+        var memory = MemorySink()
+        try writer.write(into: &memory)
+        #expect(try writer.measure().bytes == Int64(memory.bytes.count))
+        let after = MessageParser.parse(memory.bytes)
+        #expect(after.entities.map(\.contentType.mimeType) == ["multipart/mixed", "text/plain"])
+        #expect(after.defects.filter { $0.severity == .warning }.isEmpty)
+        // Every part of the message gone: that is not a message any more.
+        writer.removals = Set(photos + [message.root.children[0]])
+        #expect(throws: MessageWriter.WriterError.wouldEmptyMultipart(path: "")) { try writer.measure() }
+    }
+
     static func descendants(of index: Int, in message: Message) -> Int {
         message.entities[index].children.reduce(0) { $0 + 1 + descendants(of: $1, in: message) }
     }

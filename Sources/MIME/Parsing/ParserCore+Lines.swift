@@ -55,6 +55,11 @@ extension ParserCore {
            let (level, isClose) = matchDelimiter(content) {
             let afterLine = WirePosition(offset: lineStart + Int64(content.count + terminator), addedOctets: bareLineFeeds)
             delimiter(level: level, isClose: isClose, lineStart: lineStart, bareBefore: bareBefore, afterLine: afterLine)
+            // The line break after a close delimiter belongs to what follows (RFC 2046 5.1.1): the epilogue, or the
+            // enclosing multipart's next delimiter, so the closed multipart's body ends with its "--boundary--".
+            if isClose && terminator > 0 {
+                pending = PendingLineBreak(offset: lineStart + Int64(content.count), bare: terminator == 1)
+            }
             return
         }
         if atLineStart && pending != nil {

@@ -29,7 +29,8 @@ public struct MessageWriter {
     public let source: SourceFile
     /// Entity index → the part written in its place.
     public var replacements: [Int: NewPart] = [:]
-    /// Entities left out, with their delimiter lines.
+    /// Entities left out, with their delimiter lines. A multipart whose every part is left out (and that gains no
+    /// inserted part) is left out too, up to the root: see `removedEntities`.
     public var removals: Set<Int> = []
     /// Entity index → new bytes for its header section and/or body (the root's header too).
     public var rewrites: [Int: RewrittenPart] = [:]
@@ -80,21 +81,24 @@ public struct MessageWriter {
 
     /// Every edit in source order; an insertion comes before a removal that starts at the same place.
     private func edits() -> [Edit] {
+        let removed = removedEntities
+        // Only the outermost removal is an edit: it takes its parts (and anything done to them) with it.
+        let outermost = removed.filter { !hasAncestor($0, in: removed) }
         var edits: [Edit] = []
-        for (index, part) in replacements {
+        for (index, part) in replacements where !hasAncestor(index, in: removed) {
             let entity = message.entities[index]
             edits.append(Edit(span: ByteSpan(start: entity.headerSpan.start, end: entity.bodySpan.end), content: .part(part)))
         }
-        for index in removals {
+        for index in outermost {
             let entity = message.entities[index]
             edits.append(Edit(span: ByteSpan(start: entity.delimiterStart, end: entity.bodySpan.end), content: .nothing))
         }
-        for (index, rewrite) in rewrites {
+        for (index, rewrite) in rewrites where !removed.contains(index) && !hasAncestor(index, in: removed) {
             let entity = message.entities[index]
             if let header = rewrite.header { edits.append(Edit(span: entity.headerSpan, content: .bytes(header))) }
             if let body = rewrite.body { edits.append(Edit(span: entity.bodySpan, content: .bytes(body))) }
         }
-        for (index, bytes) in insertions {
+        for (index, bytes) in insertions where !hasAncestor(index, in: removed) {
             let at = message.entities[index].delimiterStart
             edits.append(Edit(span: ByteSpan(start: at, end: at), content: .bytes(bytes)))
         }
@@ -134,12 +138,37 @@ public struct MessageWriter {
         for index in insertions.keys where message.entities[index].parent == nil {
             throw WriterError.cannotReplaceRoot
         }
-        for parent in Set(removals.compactMap { message.entities[$0].parent }) {
-            let children = message.entities[parent].children
-            if children.allSatisfy({ removals.contains($0) }) && !children.contains(where: { insertions[$0] != nil }) {
-                throw WriterError.wouldEmptyMultipart(path: message.entities[parent].path)
+        if removedEntities.contains(0) { throw WriterError.wouldEmptyMultipart(path: message.root.path) }
+    }
+
+    /// The entities the written message leaves out: `removals`, and every multipart all of whose parts are left out
+    /// while no new part is inserted among them (a multipart with no parts is not valid, RFC 2046 section 5.1.1),
+    /// repeated up the tree. Contains 0 when nothing of the message's body would remain.
+    public var removedEntities: Set<Int> {
+        var removed = removals
+        var parents = Set(removals.compactMap { message.entities[$0].parent })
+        while !parents.isEmpty {
+            var next: Set<Int> = []
+            for parent in parents where !removed.contains(parent) {
+                let children = message.entities[parent].children
+                if children.allSatisfy({ removed.contains($0) }) && !children.contains(where: { insertions[$0] != nil }) {
+                    removed.insert(parent)
+                    if let grandparent = message.entities[parent].parent { next.insert(grandparent) }
+                }
             }
+            parents = next
         }
+        return removed
+    }
+
+    /// True when one of `index`'s enclosing entities is in `set`.
+    private func hasAncestor(_ index: Int, in set: Set<Int>) -> Bool {
+        var current = message.entities[index].parent
+        while let parent = current {
+            if set.contains(parent) { return true }
+            current = message.entities[parent].parent
+        }
+        return false
     }
 
     /// Octets the file at `path` holds now.

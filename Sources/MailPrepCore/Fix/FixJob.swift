@@ -100,10 +100,10 @@ public struct FixJob: Sendable {
         let expires = now.addingTimeInterval(options.share?.lifetime ?? 0)
         let context = PlanContext(message: message, source: source, options: options, limitsFor: limitsFor, expires: expires)
 
-        // Links are chosen from estimates: the largest attachment first, until the estimate fits.
+        // Links are chosen from estimates: the attachment that weighs most after compression first, until the estimate fits.
         var edits = try context.linkEdits(context.initialLinks())
         var plan = try context.estimate(edits)
-        while !plan.fits, let next = context.nextLink(after: edits.linked) {
+        while !plan.fits, let next = context.nextLink(after: edits.linked, in: plan) {
             edits = try context.linkEdits(edits.linked + [next])
             plan = try context.estimate(edits)
         }
@@ -153,7 +153,7 @@ public struct FixJob: Sendable {
                       let next = Self.escalate(plan, to: FixPlanner.automaticLevels[attempt], format: options.format) else { break }
                 plan = next
             }
-            guard !plan.fits, let next = context.nextLink(after: edits.linked) else { break }
+            guard !plan.fits, let next = context.nextLink(after: edits.linked, in: plan) else { break }
             edits = try context.linkEdits(edits.linked + [next])
             plan = try context.estimate(edits)
         }

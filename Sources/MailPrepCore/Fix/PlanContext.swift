@@ -35,12 +35,28 @@ struct PlanContext {
         return candidates.filter { message.entities[$0].decodedBytes > over }
     }
 
-    /// The next attachment to link when the message does not fit yet: the largest not linked.
-    func nextLink(after linked: [Int]) -> Int? {
+    /// The next attachment to link when `plan` does not fit yet: the one not linked that weighs most on the wire
+    /// after the change `plan` makes to it (a CSV that compresses to a fifth weighs a fifth), so that the fewest
+    /// links do; among equals, the largest as it came.
+    func nextLink(after linked: [Int], in plan: FixPlan) -> Int? {
         guard options.strategy != .compress, let share = options.share else { return nil }
         // auto without a share address compresses only, and says that links would need one.
         if options.strategy == .auto && share.baseURL == nil { return nil }
-        return candidates.first { !linked.contains($0) }
+        var best: (index: Int, weight: Int64)?
+        for index in candidates where !linked.contains(index) {
+            let weight = weightOnWire(index, in: plan)
+            if weight > (best?.weight ?? -1) { best = (index, weight) }
+        }
+        return best?.index
+    }
+
+    /// Octets on the wire of an attachment as `plan` leaves it: its archive's when the plan compresses it alone, else
+    /// its own. (A bundle member counts as it came: the bundle stays whatever one member does.)
+    func weightOnWire(_ index: Int, in plan: FixPlan) -> Int64 {
+        if let action = plan.actions.first(where: { $0.entity == index }), action.kind == .compress, !action.bundled {
+            return action.afterWireBytes
+        }
+        return Self.wire(message.entities[index])
     }
 
     /// True when `auto` could link attachments but has no address to give them.

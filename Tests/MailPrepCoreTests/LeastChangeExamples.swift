@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+import MIME
+@testable import MailPrepCore
+
+/// The messages issue 8 found `fix` getting wrong, as examples of what it must do instead.
+@Suite("The least change")
+struct LeastChangeExamples {
+    typealias Scratch = FixJobTests.Scratch
+
+    /// Bytes that do not compress (as a photo's), the same every run.
+    static func noise(_ count: Int, seed: UInt64) -> [UInt8] {
+        var state = seed
+        return (0..<count).map { _ in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return UInt8(truncatingIfNeeded: state >> 33)
+        }
+    }
+
+    /// A CSV of `count` octets that deflate shrinks to about a tenth.
+    static func csv(_ count: Int, seed: UInt64) -> [UInt8] {
+        var state = seed
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(count + 64)
+        var row = 0
+        while bytes.count < count {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            row += 1
+            bytes += Array("\(row),Kowloon Bay,HKD,\(state >> 54),paid,2026-11-\(10 + row % 20)\r\n".utf8)
+        }
+        return Array(bytes.prefix(count))
+    }
+
+    /// A base64 part with a file name.
+    static func part(_ name: String, type: String, _ bytes: [UInt8]) -> String {
+        "Content-Type: \(type); name=\"\(name)\"\r\nContent-Disposition: attachment; filename=\"\(name)\"\r\n"
+            + "Content-Transfer-Encoding: base64\r\n\r\n" + Data(bytes).base64EncodedString(options: .lineLength76Characters) + "\r\n"
+    }
+
+    static func write(_ text: String, to scratch: Scratch) throws {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: scratch.input))
+    }
+
+    static let header = "From: mei.chan@example.org\r\nTo: ka.ming@example.net\r\nSubject: files\r\nMIME-Version: 1.0\r\n"
+
+    @Test("both photos of a nested multipart linked: the nested multipart goes too, no internal error")
+    func nestedMultipartLosesEveryPart() throws {
+        let scratch = try Scratch("gmail-draft.eml")
+        defer { scratch.remove() }
+        let text = Self.header + "Content-Type: multipart/mixed; boundary=\"outer\"\r\n\r\n"
+            + "--outer\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nTwo photos of the flat.\r\n"
+            + "--outer\r\nContent-Type: multipart/mixed; boundary=\"inner\"\r\n\r\n"
+            + "--inner\r\n" + Self.part("a.jpg", type: "image/jpeg", Self.noise(40_000, seed: 1))
+            + "--inner\r\n" + Self.part("b.jpg", type: "image/jpeg", Self.noise(40_000, seed: 2))
+            + "--inner--\r\n--outer--\r\n"
+        try Self.write(text, to: scratch)
+        let share = scratch.folder.appendingPathComponent("share").path
+        let result = try LinkTests.job(limit: 50_000, strategy: .auto, share: share)
+            .run(input: scratch.input, output: .file(scratch.output), force: false, planOnly: false)
+        #expect(result.fits)
+        #expect(result.plan.links.map(\.filename) == ["a.jpg", "b.jpg"])
+        #expect(result.wireBytes == result.predictedWireBytes)
+        let seen = try LinkTests.python(scratch.output, """
+            print([p.get_content_type() for p in m.walk()], m.defects)
+            print('a.jpg' in m.get_body(('plain',)).get_content())
+            """)
+        #expect(seen == "['multipart/mixed', 'text/plain'] []\nTrue\n")
+    }
+
+    @Test("four CSVs that compress well and three photos: compress the CSVs and link one photo, not five links")
+    func linksRankedBySizeAfterCompression() throws {
+        let scratch = try Scratch("gmail-draft.eml")
+        defer { scratch.remove() }
+        var text = Self.header + "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+            + "--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThe quarter's ledgers and the photos.\r\n"
+        // The CSVs are the larger files as they come, so ranking by original size would link them first.
+        for number in 1...4 { text += "--b\r\n" + Self.part("ledger-\(number).csv", type: "text/csv", Self.csv(1_600_000, seed: UInt64(number))) }
+        for number in 1...3 { text += "--b\r\n" + Self.part("photo-\(number).jpg", type: "image/jpeg", Self.noise(1_500_000, seed: UInt64(10 + number))) }
+        text += "--b--\r\n"
+        try Self.write(text, to: scratch)
+        let share = scratch.folder.appendingPathComponent("share").path
+        let job = LinkTests.job(limit: 6_000_000, strategy: .auto, share: share)
+        let plan = try job.run(input: scratch.input, output: .file(scratch.output), force: false, planOnly: true)
+        #expect(plan.fits)
+        #expect(plan.plan.links.count == 1)
+        #expect(plan.plan.links.first?.filename?.hasSuffix(".jpg") == true)
+        #expect(plan.plan.compressions.count == 4)
+        let result = try job.run(input: scratch.input, output: .file(scratch.output), force: false, planOnly: false)
+        #expect(result.fits && result.plan.links.count == 1 && result.plan.compressions.count == 4)
+        #expect(result.wireBytes == result.predictedWireBytes)
+    }
+}

@@ -71,6 +71,10 @@ struct HeaderExamples {
     @Test("undeclared 8-bit text: UTF-8 first, then Big5-HKSCS, then GB18030")
     func undeclaredText() {
         #expect(Charset.decodeUndeclared(Array("香港".utf8)) == "香港")
+        // Written into a body labelled big5, only Big5's own characters: 裏 is an ETEN/HKSCS extension (F9D8).
+        #expect(Charset.encode("這裏", label: "big5") == nil)
+        #expect(Charset.encode("這裡", label: "big5") == [0xB3, 0x6F, 0xB8, 0xCC])
+        #expect(Charset.encode("這裏", label: "big5-hkscs") != nil)
         #expect(Charset.decodeUndeclared([0xAD, 0xBB, 0xB4, 0xE4]) == "香港")
         #expect(Charset.decode([0x87, 0x40], label: "big5") != nil)  // an HKSCS character, outside plain Big5
         #expect(Charset.decode([0x41], label: "no-such-charset") == nil)

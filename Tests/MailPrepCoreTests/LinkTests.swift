@@ -265,4 +265,30 @@ struct LinkTests {
         #expect(LinkBlock.date(date, language: .english, timeZone: utc) == "29 December 2026")
         #expect(LinkBlock.date(date, language: .traditionalChinese, timeZone: utc) == "2026年12月29日")
     }
+
+    @Test("every built-in Chinese link text is strict Big5: a Big5 body keeps Big5 and every reader shows it", arguments: [1, 2])
+    func chineseBlocksAreStrictBig5(files: Int) throws {
+        let block = LinkBlock(language: .traditionalChinese)
+        let links = (1...files).map { number in
+            SharedLink(name: "report-\(number).pdf", url: Self.base + "TOKEN/report.pdf", size: 12_345_678,
+                       sha256: String(repeating: "a", count: 64), expires: Date(timeIntervalSince1970: 1_798_675_200))
+        }
+        for text in [try block.text(links, protected: true), try block.html(links, protected: true)] {
+            let bytes = try #require(Charset.encode(text, label: "big5"), "has a form in Big5")
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("big5-\(UUID().uuidString)")
+            try Data(bytes).write(to: folder)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", "-c", "import sys; sys.stdout.buffer.write(open(sys.argv[1], 'rb').read().decode('big5').encode())",
+                                 folder.path]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "Python's strict big5 decoder reads it")
+            #expect(String(decoding: data, as: UTF8.self) == text)
+        }
+    }
 }

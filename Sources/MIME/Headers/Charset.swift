@@ -34,11 +34,38 @@ public enum Charset {
 
     /// Encodes `text` into the charset a MIME label names; nil when the label is unknown or a character has no
     /// form in it (Chinese in ISO-8859-1, say). Output ends in the charset's initial shift state (ISO-2022-JP).
+    ///
+    /// Writing takes the label at its word, where reading widens it: text written into a body labelled `big5` uses
+    /// only Big5's own characters (no HKSCS or ETEN extensions, which strict decoders such as Python's show as
+    /// replacement characters), so that every reader shows it.
     public static func encode(_ text: String, label: String) -> [UInt8]? {
         let name = systemName(for: label)
         if name == "UTF-8" { return Array(text.utf8) }
         if name == "US-ASCII" { return text.utf8.allSatisfy({ $0 < 0x80 }) ? Array(text.utf8) : nil }
+        if name == "BIG5-HKSCS" && !label.lowercased().contains("hkscs") {
+            guard let bytes = convert(Array(text.utf8), from: "UTF-8", to: "BIG5"), isStrictBig5(bytes) else { return nil }
+            return bytes
+        }
         return convert(Array(text.utf8), from: "UTF-8", to: name)
+    }
+
+    /// True when every double-byte character lies in Big5's standard rows: symbols A140-A3BF, frequent hanzi
+    /// A440-C67E, less frequent hanzi C940-F9D5 (what CP950 and Python's `big5` decode without extensions).
+    static func isStrictBig5(_ bytes: [UInt8]) -> Bool {
+        var index = 0
+        while index < bytes.count {
+            let lead = bytes[index]
+            if lead < 0x80 { index += 1; continue }
+            guard index + 1 < bytes.count else { return false }
+            let code = UInt16(lead) << 8 | UInt16(bytes[index + 1])
+            let trail = bytes[index + 1]
+            guard (0x40...0x7E).contains(trail) || (0xA1...0xFE).contains(trail) else { return false }
+            guard (0xA140...0xA3BF).contains(code) || (0xA440...0xC67E).contains(code) || (0xC940...0xF9D5).contains(code) else {
+                return false
+            }
+            index += 2
+        }
+        return true
     }
 
     /// The iconv name for a MIME charset label, widened to the superset mail software really sends:

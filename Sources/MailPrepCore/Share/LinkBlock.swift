@@ -128,7 +128,7 @@ public struct LinkBlock: Sendable {
             """
 
             --
-            {{#multiple}}以下附件太大，無法以電郵寄出，請從這裏下載：{{/multiple}}{{^multiple}}這個附件太大，無法以電郵寄出，請從這裏下載：{{/multiple}}
+            {{#multiple}}以下附件太大，無法以電郵寄出，請從以下連結下載：{{/multiple}}{{^multiple}}這個附件太大，無法以電郵寄出，請從以下連結下載：{{/multiple}}
             {{#files}}
 
               {{name}}（{{size}}）
@@ -152,7 +152,7 @@ public struct LinkBlock: Sendable {
         case .english: ("This attachment was too large to send by email. Download it here:",
                         "These attachments were too large to send by email. Download them here:",
                         "Available until ", " (", ")", "The download asks for a password, which the sender gives you separately.")
-        case .traditionalChinese: ("這個附件太大，無法以電郵寄出，請從這裏下載：", "以下附件太大，無法以電郵寄出，請從這裏下載：",
+        case .traditionalChinese: ("這個附件太大，無法以電郵寄出，請從以下連結下載：", "以下附件太大，無法以電郵寄出，請從以下連結下載：",
                                    "下載期限：", "（", "）", "下載時需要輸入密碼，寄件人會另行告訴你。")
         }
         return """

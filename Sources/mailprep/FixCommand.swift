@@ -120,7 +120,7 @@ struct FixCommand: ParsableCommand {
         do {
             result = try job.run(input: path, output: destination, force: force, planOnly: plan, exactPlan: exact)
         } catch {
-            throw Self.exit(for: error, language: outputOptions.language)
+            throw Self.exit(for: error, file: path, language: outputOptions.language, json: outputOptions.json)
         }
         // With the message on standard output, the report goes to standard error.
         let toStderr = destination == .standardOutput && !plan
@@ -173,47 +173,70 @@ struct FixCommand: ParsableCommand {
         return path + ".fixed.eml"
     }
 
-    static func exit(for error: FixError, language: Language) -> ExitCode {
-        let catalog = language.catalog
+    /// Prints the one-line error (and, with `--json`, the run's object on standard output) and gives the exit status.
+    static func exit(for error: FixError, file: String, language: Language, json: Bool) -> ExitCode {
+        let failure = describe(error, catalog: language.catalog)
+        printError(failure.message)
+        if json {
+            let english = language == .english ? failure : describe(error, catalog: Language.english.catalog)
+            let object: JSONValue
+            if case .input(let checkFailure) = error {
+                object = checkFailure.json
+            } else {
+                object = .object([("file", .string(file)),
+                                  ("error", .object([("code", .string(failure.code)), ("message", .string(english.message))]))])
+            }
+            FileHandle.standardOutput.write(Data((object.serialized() + "\n").utf8))
+        }
+        return failure.status.code
+    }
+
+    /// What went wrong: a stable code for JSON, the line for people, and the exit status.
+    static func describe(_ error: FixError, catalog: Catalog) -> (code: String, message: String, status: ExitStatus) {
         switch error {
         case .input(let failure):
-            printError(catalog.failure(failure))
-            return (failure.isUnreadable ? ExitStatus.unreadable : .notAMessage).code
+            return (failure.kind.rawValue, catalog.failure(failure), failure.isUnreadable ? .unreadable : .notAMessage)
         case .signedOrEncrypted(let file):
-            printError("\(file): signed or encrypted; changing it would break the signature or the encryption, so mailprep will not")
-            return ExitStatus.notAMessage.code
+            return ("signed-or-encrypted",
+                    "\(file): signed or encrypted; changing it would break the signature or the encryption, so mailprep will not",
+                    .notAMessage)
         case .damagedPart(let file, let path, let filename, let problem):
-            printError("\(file): part \(path)\(filename.map { " (\($0))" } ?? "") is damaged (\(problem)); mailprep will not compress it")
-            return ExitStatus.notAMessage.code
+            return ("damaged-part",
+                    "\(file): part \(path)\(filename.map { " (\($0))" } ?? "") is damaged (\(problem)); mailprep will not compress it",
+                    .notAMessage)
         case .outputExists(let path):
-            printError("\(path): exists; use --force to replace it")
-            return ExitStatus.cannotWrite.code
+            return ("output-exists", "\(path): exists; use --force to replace it", .cannotWrite)
         case .write(let failure):
-            printError(failure.isNoSpace ? "\(failure.path): disk full; nothing was written" : "\(failure); nothing was written")
-            return ExitStatus.cannotWrite.code
+            return (failure.isNoSpace ? "disk-full" : "cannot-write",
+                    failure.isNoSpace ? "\(failure.path): disk full; nothing was written" : "\(failure); nothing was written", .cannotWrite)
         case .archive(let failure):
-            printError("libarchive: \(failure.message)")
-            return ExitStatus.internalError.code
+            return ("archive-failed", "libarchive: \(failure.message)", .internalError)
         case .shareURL(let problem):
             switch problem {
-            case .missing: printError(catalog.fixNoShareURL)
-            case .invalid(let url): printError("share URL \(url): not an http or https address")
-            case .loopback(let url): printError("share URL \(url) is this machine's own address; recipients could not open it. Set the share's public address (--share-url)")
+            case .missing:
+                return ("share-url-missing", catalog.fixNoShareURL, .configuration)
+            case .invalid(let url):
+                return ("share-url-invalid", "share URL \(url): not an http or https address", .configuration)
+            case .loopback(let url):
+                return ("share-url-loopback",
+                        "share URL \(url) is this machine's own address; recipients could not open it. Set the share's public address (--share-url)",
+                        .configuration)
             }
-            return ExitStatus.configuration.code
         case .share(let failure):
             switch failure {
-            case .write(let file): printError("share: \(file.isNoSpace ? "\(file.path): disk full" : "\(file)"); the message was not written")
-            case .verificationFailed: printError("share: the file read back differs from what was written (failing disk?); the message was not written")
-            case .unreadableMetadata(let path): printError("share: \(path): unreadable metadata; the message was not written")
+            case .write(let file):
+                return ("share-write-failed", "share: \(file.isNoSpace ? "\(file.path): disk full" : "\(file)"); the message was not written",
+                        .cannotWrite)
+            case .verificationFailed:
+                return ("share-verification-failed",
+                        "share: the file read back differs from what was written (failing disk?); the message was not written", .cannotWrite)
+            case .unreadableMetadata(let path):
+                return ("share-metadata-unreadable", "share: \(path): unreadable metadata; the message was not written", .cannotWrite)
             }
-            return ExitStatus.cannotWrite.code
         case .template(let reason):
-            printError(reason)
-            return ExitStatus.configuration.code
+            return ("template-invalid", reason, .configuration)
         case .internalError(let message):
-            printError("internal error: \(message)")
-            return ExitStatus.internalError.code
+            return ("internal-error", "internal error: \(message)", .internalError)
         }
     }
 }

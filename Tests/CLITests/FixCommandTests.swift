@@ -44,6 +44,30 @@ struct FixCommandTests {
         try Schema.validate(run.stdout, schema: "fix-result.schema.json")
     }
 
+    @Test("--json gives an object for every run: a missing file is {file, error} on stdout, exit 66")
+    func jsonErrors() throws {
+        let folder = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let missing = folder.appendingPathComponent("missing.eml").path
+        let run = try Tool.run(["fix", "--json", "--limit", "36kB", missing])
+        #expect(run.status == 66)
+        #expect(run.stderr.contains("missing.eml"))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(object["file"] as? String == missing)
+        #expect((object["error"] as? [String: Any])?["code"] as? String == "not-found")
+        try Schema.validate(run.stdout, schema: "fix-result.schema.json")
+        // Not a message problem: the output exists. Still one object, with its own code.
+        let input = folder.appendingPathComponent("draft.eml").path
+        try FileManager.default.copyItem(atPath: Tool.sample("outlook-mixed-alternative.eml"), toPath: input)
+        let output = folder.appendingPathComponent("out.eml").path
+        try Data("x".utf8).write(to: URL(fileURLWithPath: output))
+        let exists = try Tool.run(["fix", "--json", "--lang", "zh-Hant", "--limit", "36kB", "-o", output, input])
+        #expect(exists.status == 73)
+        let second = try #require(try JSONSerialization.jsonObject(with: Data(exists.stdout.utf8)) as? [String: Any])
+        #expect((second["error"] as? [String: Any])?["code"] as? String == "output-exists")
+        try Schema.validate(exists.stdout, schema: "fix-result.schema.json")
+    }
+
     @Test("a filter: standard input to standard output, the report on standard error")
     func filter() throws {
         let data = try Data(contentsOf: URL(fileURLWithPath: Tool.sample("chinese-compressible-attachments.eml")))

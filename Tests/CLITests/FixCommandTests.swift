@@ -68,6 +68,31 @@ struct FixCommandTests {
         try Schema.validate(exists.stdout, schema: "fix-result.schema.json")
     }
 
+    @Test("a long patch with no attachments: nothing can make it fit, so nothing is written, exit 1, and it says why")
+    func nothingToChange() throws {
+        let folder = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let input = folder.appendingPathComponent("patch.eml").path
+        let lines = (1...1_500).map { "+    let value\($0) = compute(\($0)) // a line of a long patch" }.joined(separator: "\n")
+        try Data("From: a@example.org\nTo: b@example.org\nSubject: [PATCH] rewrite\n\n\(lines)\n".utf8)
+            .write(to: URL(fileURLWithPath: input))
+        let run = try Tool.run(["fix", "--limit", "20kB", "--share-url", "https://files.example.org/m/", input])
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("no attachments"))
+        #expect(run.stdout.contains("nothing was written"))
+        #expect(!run.stdout.contains("need to leave the message"))
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("patch.fixed.eml").path))
+        let json = try Tool.run(["fix", "--json", "--limit", "20kB", input])
+        #expect(json.status == 1)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["nothingWritten"] as? Bool == true)
+        #expect(object["output"] is NSNull)
+        try Schema.validate(json.stdout, schema: "fix-result.schema.json")
+        let chinese = try Tool.run(["fix", "--lang", "zh-Hant", "--limit", "20kB", input])
+        #expect(chinese.stdout.contains("沒有寫出任何檔案"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["patch.eml"])
+    }
+
     @Test("a filter: standard input to standard output, the report on standard error")
     func filter() throws {
         let data = try Data(contentsOf: URL(fileURLWithPath: Tool.sample("chinese-compressible-attachments.eml")))

@@ -51,6 +51,10 @@ public struct FixResult: Sendable {
     public var password: String?
     /// The message does not fit, and linking attachments could help, but no share address is configured.
     public var linksNeedAddress = false
+    /// True when the message does not fit and no change the options allow would alter it, so nothing was written.
+    public var nothingWritten = false
+    /// True when the message has attachments that links could take (false: only its text and the images it shows).
+    public var hasAttachments = true
 
     public var fits: Bool { plan.fits }
     public var binding: AppliedLimit? { plan.limits.min { $0.headroomBytes < $1.headroomBytes } }
@@ -110,9 +114,18 @@ public struct FixJob: Sendable {
         func planResult() -> FixResult {
             var result = FixResult(file: input, plan: plan, predictedWireBytes: plan.wireBytes, planOnly: true)
             result.linksNeedAddress = !plan.fits && context.linksNeedAddress
+            result.hasAttachments = !context.candidates.isEmpty
             return result
         }
         if planOnly && !exactPlan { return planResult() }
+        // No change would alter the message: a copy would only look like a fix. Write nothing and say why.
+        if !plan.fits && plan.compressions.isEmpty && edits.linked.isEmpty {
+            var result = planResult()
+            result.planOnly = planOnly
+            result.nothingWritten = !planOnly
+            result.hasAttachments = !context.candidates.isEmpty
+            return result
+        }
 
         let outputPath: String?
         switch output {
@@ -205,6 +218,7 @@ public struct FixJob: Sendable {
         var fixed = FixResult(file: input, output: outputPath ?? "-", backup: backup, plan: plan, predictedWireBytes: plan.wireBytes,
                               wireBytes: result.wire, writtenBytes: result.written, planOnly: false, password: password)
         fixed.linksNeedAddress = !plan.fits && context.linksNeedAddress
+        fixed.hasAttachments = !context.candidates.isEmpty
         return fixed
     }
 

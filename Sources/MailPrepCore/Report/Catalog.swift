@@ -54,6 +54,8 @@ public struct Catalog: Sendable {
     public var fixPassword: @Sendable (String) -> String
     public var fixNoShareURL: String
     public var fixStillOver: String
+    public var fixNoAttachments: String
+    public var fixNothingWritten: String
     public var fixLinkInPlan: @Sendable (String) -> String
 }
 
@@ -123,6 +125,8 @@ extension Catalog {
         fixPassword: { "password for the downloads (give it to the recipients separately; it is not in the message): \($0)" },
         fixNoShareURL: "links to the file share would be needed, but no share URL is configured (--share-url, or share_url in the configuration file); mailprep will not mail a link that only this machine can open",
         fixStillOver: "even with every attachment linked it does not fit: what is left is the message's text and the images it shows inline",
+        fixNoAttachments: "it has no attachments to compress or link: its text (and the images it shows inline) alone is over the limit; shorten it, split it into several messages, or send the content as a file another way",
+        fixNothingWritten: "nothing was written: no change mailprep can make would make it fit",
         fixLinkInPlan: { "\($0): its address is made when it is shared" }
     )
 
@@ -191,6 +195,8 @@ extension Catalog {
         fixPassword: { "下載密碼（請另行告知收件人，郵件內不會寫上）：\($0)" },
         fixNoShareURL: "需要改用分享資料夾的下載連結，但未設定分享網址（--share-url 或設定檔中的 share_url）；mailprep 不會把只有本機才能開啟的連結寄出",
         fixStillOver: "所有附件都改為連結後仍超出上限：餘下的是郵件內文及內嵌圖片",
+        fixNoAttachments: "郵件沒有可壓縮或改為連結的附件：單是內文（及內嵌圖片）已超出上限；請刪減內容、分成幾封郵件寄出，或以其他方式把內容作為檔案傳送",
+        fixNothingWritten: "沒有寫出任何檔案：mailprep 能做的改動都無法令郵件符合上限",
         fixLinkInPlan: { "\($0)：分享時才產生連結網址" }
     )
 }

@@ -11,7 +11,7 @@ public struct FixReport: Sendable {
     public func render(_ result: FixResult) -> String {
         let catalog = text.catalog
         var lines: [String] = []
-        lines.append(result.planOnly ? catalog.fixPlanFor(result.file) : "\(result.file) → \(result.output ?? "-")")
+        lines.append(result.planOnly || result.nothingWritten ? catalog.fixPlanFor(result.file) : "\(result.file) → \(result.output ?? "-")")
         let bundledBefore = result.plan.actions.filter(\.bundled).reduce(Int64(0)) { $0 + $1.beforeBytes }
         let rows = result.plan.actions.map { action -> [String] in
             let what: String
@@ -58,9 +58,12 @@ public struct FixReport: Sendable {
                 }
                 if result.linksNeedAddress {
                     lines.append("  " + text.paint(catalog.fixNoShareURL, "33"))
+                } else if !result.hasAttachments {
+                    lines.append("  " + catalog.fixNoAttachments)
                 } else {
                     lines.append("  " + (result.plan.links.isEmpty ? catalog.fixNeedsLink : catalog.fixStillOver))
                 }
+                if result.nothingWritten { lines.append("  " + catalog.fixNothingWritten) }
             }
         }
         let links = result.plan.links

@@ -6,6 +6,7 @@ extension FixResult {
             ("output", .optional(output)),
             ("backup", .optional(backup)),
             ("planOnly", .bool(planOnly)),
+            ("nothingWritten", .bool(nothingWritten)),
             ("predictedWireBytes", .int(predictedWireBytes)),
             ("wireBytes", wireBytes.map(JSONValue.int) ?? .null),
             ("writtenBytes", writtenBytes.map(JSONValue.int) ?? .null),

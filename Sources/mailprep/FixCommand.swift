@@ -36,7 +36,7 @@ struct FixCommand: ParsableCommand {
     @Flag(help: "Replace an existing output file.")
     var force = false
 
-    @Flag(help: "Replace the input, keeping the original as <input>.orig.")
+    @Flag(help: "Replace the input, keeping the original as <input>.orig (in a Maildir, in the folder that holds cur/).")
     var inPlace = false
 
     @Option(help: ArgumentHelp("Archive format: zip (default: opens everywhere), 7z, tar.gz, tar.xz.", valueName: "format"))

@@ -93,6 +93,28 @@ struct FixCommandTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["patch.eml"])
     }
 
+    @Test("--in-place on a Maildir draft keeps the original in the Maildir folder, where no mail store reads it")
+    func inPlaceMaildir() throws {
+        let folder = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let drafts = folder.appendingPathComponent("Drafts")
+        for child in ["cur", "new", "tmp"] {
+            try FileManager.default.createDirectory(at: drafts.appendingPathComponent(child), withIntermediateDirectories: true)
+        }
+        let name = "1764670000.M1P2.host:2,D"
+        let input = drafts.appendingPathComponent("cur").appendingPathComponent(name).path
+        try FileManager.default.copyItem(atPath: Tool.sample("chinese-compressible-attachments.eml"), toPath: input)
+        let original = try Data(contentsOf: URL(fileURLWithPath: input))
+        let run = try Tool.run(["fix", "--in-place", "--limit", "80kB", input])
+        #expect(run.status == 0)
+        let backup = drafts.appendingPathComponent(name + ".orig").path
+        #expect(try Data(contentsOf: URL(fileURLWithPath: backup)) == original)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: drafts.appendingPathComponent("cur").path) == [name])
+        #expect(run.stdout.contains(backup))
+        let check = try Tool.run(["check", "--json", "--limit", "80kB", drafts.path])
+        #expect(check.stdout.split(separator: "\n").count == 1, "one draft, not the draft and its backup")
+    }
+
     @Test("a filter: standard input to standard output, the report on standard error")
     func filter() throws {
         let data = try Data(contentsOf: URL(fileURLWithPath: Tool.sample("chinese-compressible-attachments.eml")))

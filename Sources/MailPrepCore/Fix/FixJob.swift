@@ -136,7 +136,7 @@ public struct FixJob: Sendable {
         if let outputPath, !planOnly, !force, output != .inPlace, FileManager.default.fileExists(atPath: outputPath) {
             throw .outputExists(path: outputPath)
         }
-        let backup = output == .inPlace ? input + ".orig" : nil
+        let backup = output == .inPlace ? Self.backupPath(for: input) : nil
         if let backup, !planOnly, !force, FileManager.default.fileExists(atPath: backup) { throw .outputExists(path: backup) }
         if !planOnly, !edits.linked.isEmpty, let problem = options.share?.urlProblem { throw .shareURL(problem) }
         let temporaryFolder = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
@@ -282,6 +282,21 @@ public struct FixJob: Sendable {
         case let error as LinkBlock.TemplateError: .template(error.description)
         default: .internalError("\(error)")
         }
+    }
+
+    /// Where `--in-place` keeps the original: `DRAFT.orig` beside it, except in a Maildir's `cur/` or `new/`, where
+    /// every file is read as a message: there it goes into the Maildir folder itself, which mail stores do not read.
+    public static func backupPath(for input: String) -> String {
+        let name = input.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? input
+        var folder = folder(of: input)
+        if folder == "." { folder = FileManager.default.currentDirectoryPath }
+        guard folder.hasSuffix("/cur") || folder.hasSuffix("/new") || folder == "cur" || folder == "new" else { return input + ".orig" }
+        let maildir = Self.folder(of: folder)
+        let isMaildir = ["cur", "new", "tmp"].allSatisfy { child in
+            var isFolder: ObjCBool = false
+            return FileManager.default.fileExists(atPath: maildir + "/" + child, isDirectory: &isFolder) && isFolder.boolValue
+        }
+        return isMaildir ? maildir + "/" + name + ".orig" : input + ".orig"
     }
 
     static func folder(of path: String) -> String {

@@ -8,11 +8,13 @@ struct DownloadPage {
     var language: Language
 
     enum Message {
-        case notFound, expired, methodNotAllowed, passwordNeeded
+        case notFound, expired, methodNotAllowed, passwordNeeded, pageUnavailable
     }
 
     func message(_ message: Message) -> String {
         switch (message, language) {
+        case (.pageUnavailable, .english): "The download page cannot be shown (a fault in mailprep serve); the file's own address still works."
+        case (.pageUnavailable, .traditionalChinese): "無法顯示下載頁面（mailprep serve 出錯）；檔案本身的網址仍然可用。"
         case (.notFound, .english): "Nothing is shared at this address."
         case (.notFound, .traditionalChinese): "此網址沒有分享任何檔案。"
         case (.expired, .english): "This download has expired; ask the sender to share the file again."
@@ -53,19 +55,22 @@ struct DownloadPage {
         return context
     }
 
-    func render(_ entry: ShareEntry) -> String {
-        Self.pageTemplate.render(context(entry))
+    /// The download page; nil only if the built-in template does not parse (a bug the tests show).
+    func render(_ entry: ShareEntry) -> String? {
+        (try? Self.pageTemplate.get())?.render(context(entry))
     }
 
-    func passwordForm(_ entry: ShareEntry, wrong: Bool) -> String {
+    /// The password form; nil only if the built-in template does not parse.
+    func passwordForm(_ entry: ShareEntry, wrong: Bool) -> String? {
         var context = context(entry)
         context["wrongPassword"] = wrong
-        return Self.formTemplate.render(context)
+        return (try? Self.formTemplate.get())?.render(context)
     }
 
-    // Parsed once. The templates are part of the program; a parse error is a bug that the tests would show.
-    private static let pageTemplate = try! MustacheTemplate(string: head + page + tail)
-    private static let formTemplate = try! MustacheTemplate(string: head + form + tail)
+    // Parsed once. The templates are part of the program; a parse error is a bug that the tests would show, and the
+    // server answers 500 rather than stopping.
+    private static let pageTemplate = Result { try MustacheTemplate(string: head + page + tail) }
+    private static let formTemplate = Result { try MustacheTemplate(string: head + form + tail) }
     private static let tail = "</main>\n</body>\n</html>\n"
 
     private static let head = """

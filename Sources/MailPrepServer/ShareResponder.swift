@@ -82,7 +82,8 @@ public struct ShareResponder: Sendable {
                 guard entry.isProtected else { return Self.text(405, page.message(.methodNotAllowed), extra: [("Allow", "GET, HEAD")], head: false) }
                 let password = Self.formValue("password", in: request.body) ?? ""
                 guard entry.accepts(password: password), let proof = entry.downloadProof() else {
-                    return Self.html(403, page.passwordForm(entry, wrong: true), head: false)
+                    guard let form = page.passwordForm(entry, wrong: true) else { return Self.text(500, page.message(.pageUnavailable), head: false) }
+                    return Self.html(403, form, head: false)
                 }
                 let maxAge = max(0, Int(entry.expires.timeIntervalSince(now)))
                 return ShareResponse(status: 303, headers: [
@@ -90,7 +91,10 @@ public struct ShareResponder: Sendable {
                     ("Set-Cookie", "\(Self.cookieName(token))=\(proof); Path=/\(token)/; Max-Age=\(maxAge); HttpOnly; SameSite=Lax"),
                 ], body: .none)
             }
-            return unlocked ? Self.html(200, page.render(entry), head: head) : Self.html(200, page.passwordForm(entry, wrong: false), head: head)
+            guard let html = unlocked ? page.render(entry) : page.passwordForm(entry, wrong: false) else {
+                return Self.text(500, page.message(.pageUnavailable), head: head)
+            }
+            return Self.html(200, html, head: head)
         }
 
         guard request.method != "POST" else { return Self.text(405, page.message(.methodNotAllowed), extra: [("Allow", "GET, HEAD")], head: false) }

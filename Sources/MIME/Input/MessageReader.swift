@@ -20,7 +20,9 @@ public enum MessageReadError: Error, Sendable, Equatable {
 
 /// Reads a message from a file or a file descriptor through a `MessageParser`, in buffer-sized reads.
 ///
-/// Nothing is mapped or loaded whole: memory stays at the parser's buffer and the header sections.
+/// Nothing is loaded whole: files of `mappedThreshold` and more are fed from mapped windows of `mappedWindow` octets (one
+/// window mapped at a time, saving read(2)'s copy), smaller ones through read(2). Memory stays at one window or the
+/// parser's buffer, and the header sections.
 public enum MessageReader {
     /// Parses the file at `path`.
     public static func parse(path: String, limits: ParserLimits = .default) throws(MessageReadError) -> Message {

@@ -7,7 +7,8 @@ import Glibc
 import Darwin
 #endif
 
-/// libarchive, which writes the archives of `mailprep fix` and reads them back to verify them.
+/// libarchive, which writes the archives of `mailprep fix`. Reading archives (`files(at:)`) serves the tests, which check
+/// what an archive holds; `fix` itself does not read its archives back.
 /// The only file that imports CArchive; each handle has one owner that frees it.
 public enum ArchiveLibrary {
     /// The linked libarchive's version ("libarchive 3.6.2 zlib/1.2.13 ..."), for `--version` and bug reports.

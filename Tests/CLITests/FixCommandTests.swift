@@ -29,6 +29,18 @@ struct FixCommandTests {
         #expect(check.stdout.contains("\"filename\":\"客戶名單.csv.zip\""))
     }
 
+    @Test("why a part is kept: words in the report's language, a stable code in JSON")
+    func keepReasons() throws {
+        let (folder, input) = try Self.scratch("chinese-compressible-attachments.eml")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let chinese = try Tool.run(["fix", "--plan", "--lang", "zh-Hant", "--limit", "80kB", input])
+        #expect(chinese.stdout.contains("保留 (已是壓縮格式（image/jpeg）)"))
+        #expect(!chinese.stdout.contains("already compressed"))
+        let json = try Tool.run(["fix", "--plan", "--json", "--lang", "zh-Hant", "--limit", "80kB", input])
+        #expect(json.stdout.contains("\"reason\":\"already-compressed\",\"reasonText\":\"already compressed (image/jpeg)\""))
+        try Schema.validate(json.stdout, schema: "fix-result.schema.json")
+    }
+
     @Test("--json: predicted equals written, valid against the schema")
     func json() throws {
         let (folder, input) = try Self.scratch("outlook-mixed-alternative.eml")

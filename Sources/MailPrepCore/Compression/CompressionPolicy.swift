@@ -25,15 +25,16 @@ public enum CompressionPolicy {
     ]
 
     /// Why an entity is not a candidate, or nil when it is one.
-    public static func reasonToSkip(_ entity: Entity, in message: Message) -> String? {
-        guard entity.kind == .leaf else { return entity.kind == .message ? "attached message" : "multipart" }
+    public static func reasonToSkip(_ entity: Entity, in message: Message) -> KeepReason? {
+        // A multipart is never a leaf here; its parts are judged one by one.
+        guard entity.kind == .leaf else { return entity.kind == .message ? .attachedMessage : .messageText }
         let type = entity.contentType.mimeType
-        guard message.isAttachment(entity) else { return "message text or inline content" }
-        if message.isReferencedByHTML(entity) { return "referenced by the message's HTML" }
-        if compressedTypes.contains(type) { return "already compressed (\(type))" }
+        guard message.isAttachment(entity) else { return .messageText }
+        if message.isReferencedByHTML(entity) { return .shownByHTML }
+        if compressedTypes.contains(type) { return .alreadyCompressed(type) }
         if let name = entity.filename?.lowercased(), let dot = name.lastIndex(of: "."),
            compressedExtensions.contains(String(name[name.index(after: dot)...])) {
-            return "already compressed (.\(name[name.index(after: dot)...]))"
+            return .alreadyCompressed("." + name[name.index(after: dot)...])
         }
         return nil
     }

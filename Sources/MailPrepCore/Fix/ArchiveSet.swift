@@ -123,7 +123,7 @@ final class ArchiveSet: @unchecked Sendable {
                 if saved < minimumGain {
                     action.kind = .keep
                     action.bundled = false
-                    action.reason = "gains only \(Int((saved * 100).rounded()))%"
+                    action.reason = .smallGain(percent: Int((saved * 100).rounded()))
                     action.afterBytes = action.beforeBytes
                     action.afterWireBytes = action.beforeWireBytes
                 } else {

@@ -226,7 +226,7 @@ public struct FixJob: Sendable {
     private static func escalate(_ plan: FixPlan, to level: Int, format: ArchiveFormat) -> FixPlan? {
         var next = plan
         var changed = false
-        for index in next.actions.indices where next.actions[index].kind == .compress || next.actions[index].reason == "not needed" {
+        for index in next.actions.indices where next.actions[index].kind == .compress || next.actions[index].reason == .notNeeded {
             next.actions[index].kind = .compress
             next.actions[index].level = level
             next.actions[index].format = format

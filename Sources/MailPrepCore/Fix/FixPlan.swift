@@ -43,7 +43,7 @@ public struct FixAction: Sendable {
     public var filename: String?
     public var kind: Kind
     /// Why an attachment is kept.
-    public var reason: String?
+    public var reason: KeepReason?
     public var format: ArchiveFormat?
     public var level: Int?
     /// Name of the archive that replaces the attachment (a bundle's name for bundled attachments).
@@ -150,7 +150,7 @@ struct FixPlanner {
             action.afterBytes = archiveBytes
             action.afterWireBytes = Self.wireBytes(archiveName: archiveName, format: options.format, archiveBytes: archiveBytes)
             if action.gain < options.minimumGain {
-                action.reason = "gains only \(Int((action.gain * 100).rounded()))%"
+                action.reason = .smallGain(percent: Int((action.gain * 100).rounded()))
                 actions.append(action)
                 continue
             }
@@ -171,7 +171,7 @@ struct FixPlanner {
         for var action in worthwhile {
             if limits.allSatisfy(\.fits) {
                 action.kind = .keep
-                action.reason = "not needed"
+                action.reason = .notNeeded
                 action.afterBytes = action.beforeBytes
                 action.afterWireBytes = action.beforeWireBytes
                 action.estimated = false

@@ -123,7 +123,7 @@ struct PlanContext {
         let linked = edits.linked
         var plan: FixPlan
         if options.strategy == .link {
-            let kept = candidates.filter { !linked.contains($0) }.sorted().map { action(for: $0, kind: .keep, reason: "not needed") }
+            let kept = candidates.filter { !linked.contains($0) }.sorted().map { action(for: $0, kind: .keep, reason: .notNeeded) }
             plan = FixPlan(actions: kept, wireBytes: edits.wireBytes, decodedBytes: edits.decodedBytes,
                            limits: limitsFor(edits.wireBytes, edits.decodedBytes))
         } else {
@@ -144,7 +144,7 @@ struct PlanContext {
         return plan
     }
 
-    private func action(for index: Int, kind: FixAction.Kind, reason: String?) -> FixAction {
+    private func action(for index: Int, kind: FixAction.Kind, reason: KeepReason?) -> FixAction {
         let entity = message.entities[index]
         var action = FixAction(entity: index, path: entity.path, filename: entity.filename, kind: kind,
                                beforeBytes: entity.decodedBytes, afterBytes: entity.decodedBytes,

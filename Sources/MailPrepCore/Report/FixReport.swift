@@ -20,7 +20,7 @@ public struct FixReport: Sendable {
                 what = "\(catalog.fixCompress) \(action.format?.rawValue ?? "") -\(action.level ?? 0)"
                     + (action.bundled ? " → \(action.archiveName ?? "")" : "")
             case .keep:
-                what = catalog.fixKeep + (action.reason.map { " (\($0))" } ?? "")
+                what = catalog.fixKeep + (action.reason.map { " (\($0.text(text.language)))" } ?? "")
             case .link:
                 what = catalog.fixLink
             }

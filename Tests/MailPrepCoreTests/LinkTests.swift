@@ -254,8 +254,12 @@ struct LinkTests {
         #expect(try english.html([link], protected: false).contains("a&amp;b.pdf"), "the built-in HTML, escaped")
         let chinese = LinkBlock(language: .traditionalChinese, templatesFolder: folder.path)
         #expect(try chinese.html([link], protected: false) == "<div data-mailprep-links=\"1\"><p>zh: 1</p></div>\n")
-        try "{{#files}}unclosed".write(to: folder.appendingPathComponent("link.txt.mustache"), atomically: true, encoding: .utf8)
-        #expect(throws: LinkBlock.TemplateError.self) { try LinkBlock(language: .english, templatesFolder: folder.path).text([link], protected: false) }
+        try "Files:\n{{#files}}* {{name}\n".write(to: folder.appendingPathComponent("link.txt.mustache"), atomically: true, encoding: .utf8)
+        let broken = LinkBlock(language: .english, templatesFolder: folder.path)
+        let error = #expect(throws: LinkBlock.TemplateError.self) { try broken.text([link], protected: false) }
+        let where_ = folder.appendingPathComponent("link.txt.mustache").path + ":2:"
+        #expect(error?.description.hasPrefix(where_) == true, "file and line: \(error?.description ?? "")")
+        #expect(error?.description.contains("ParserError") == false)
     }
 
     @Test("expiry dates as each language writes them")

@@ -26,6 +26,9 @@ public struct LinkBlock: Sendable {
     public var textTemplate: String
     public var htmlTemplate: String
     public var language: Language
+    /// The files the templates came from; nil for the built-in ones.
+    public var textTemplateFile: String?
+    public var htmlTemplateFile: String?
 
     public init(language: Language, templatesFolder: String? = nil) {
         self.language = language
@@ -35,8 +38,15 @@ public struct LinkBlock: Sendable {
             for suffix in ["txt", "html"] {
                 let candidates = ["link.\(language.rawValue).\(suffix).mustache", "link.\(suffix).mustache"]
                 for name in candidates {
-                    if let text = try? String(contentsOfFile: templatesFolder + "/" + name, encoding: .utf8) {
-                        if suffix == "txt" { textTemplate = text } else { htmlTemplate = text }
+                    let path = templatesFolder + "/" + name
+                    if let text = try? String(contentsOfFile: path, encoding: .utf8) {
+                        if suffix == "txt" {
+                            textTemplate = text
+                            textTemplateFile = path
+                        } else {
+                            htmlTemplate = text
+                            htmlTemplateFile = path
+                        }
                         break
                     }
                 }
@@ -45,30 +55,52 @@ public struct LinkBlock: Sendable {
     }
 
     public enum TemplateError: Error, Sendable, CustomStringConvertible {
-        case invalid(which: String, reason: String)
+        /// `file` is nil for a built-in template; `line` and `column` count from 1.
+        case invalid(which: String, file: String?, line: Int, column: Int, problem: String)
         public var description: String {
             switch self {
-            case .invalid(let which, let reason): "the \(which) link template cannot be read: \(reason)"
+            case .invalid(let which, let file, let line, let column, let problem):
+                "\(file ?? "the built-in \(which) link template"):\(line):\(column): \(problem)"
             }
+        }
+    }
+
+    /// What is wrong with a template, in words.
+    static func problem(_ error: any Error) -> String {
+        switch error {
+        case MustacheTemplate.Error.sectionCloseNameIncorrect: "this {{/name}} closes a section that was not the last one opened"
+        case MustacheTemplate.Error.unfinishedName: "a tag is not closed with }}"
+        case MustacheTemplate.Error.expectedSectionEnd: "a section opened with {{#name}} or {{^name}} is never closed with {{/name}}"
+        case MustacheTemplate.Error.invalidSetDelimiter: "the delimiter change {{=...=}} is badly formed"
+        case MustacheTemplate.Error.invalidConfigVariableSyntax, MustacheTemplate.Error.unrecognisedConfigVariable:
+            "a {{% ... }} setting is not one Mustache knows"
+        default: "not valid Mustache"
         }
     }
 
     /// The block for a text/plain body.
     public func text(_ links: [SharedLink], protected: Bool) throws(TemplateError) -> String {
         // Text is not HTML: no entity escaping in it.
-        let source = textTemplate.hasPrefix("{{% CONTENT_TYPE") ? textTemplate : "{{% CONTENT_TYPE: TEXT}}" + textTemplate
-        return try render(source, which: "text", links: links, protected: protected)
+        let prefix = textTemplate.hasPrefix("{{% CONTENT_TYPE") ? "" : "{{% CONTENT_TYPE: TEXT}}"
+        return try render(prefix + textTemplate, which: "text", file: textTemplateFile, prefixLength: prefix.count, links: links,
+                          protected: protected)
     }
 
     /// The block for an HTML body, inside a `div` whose `data-mailprep-links` attribute counts the links.
     public func html(_ links: [SharedLink], protected: Bool) throws(TemplateError) -> String {
-        "<div data-mailprep-links=\"\(links.count)\">" + (try render(htmlTemplate, which: "HTML", links: links, protected: protected)) + "</div>\n"
+        "<div data-mailprep-links=\"\(links.count)\">" + (try render(htmlTemplate, which: "HTML", file: htmlTemplateFile, prefixLength: 0, links: links, protected: protected)) + "</div>\n"
     }
 
-    private func render(_ source: String, which: String, links: [SharedLink], protected: Bool) throws(TemplateError) -> String {
+    private func render(_ source: String, which: String, file: String?, prefixLength: Int, links: [SharedLink],
+                        protected: Bool) throws(TemplateError) -> String {
         let template: MustacheTemplate
         do { template = try MustacheTemplate(string: source) } catch {
-            throw .invalid(which: which, reason: "\(error)")
+            guard let parserError = error as? MustacheTemplate.ParserError else {
+                throw .invalid(which: which, file: file, line: 1, column: 1, problem: Self.problem(error))
+            }
+            let line = parserError.context.lineNumber
+            let column = max(1, parserError.context.columnNumber - (line == 1 ? prefixLength : 0))
+            throw .invalid(which: which, file: file, line: line, column: column, problem: Self.problem(parserError.error))
         }
         let files: [[String: Any]] = links.map { link in
             [

@@ -89,4 +89,28 @@ struct LeastChangeExamples {
         #expect(result.fits && result.plan.links.count == 1 && result.plan.compressions.count == 4)
         #expect(result.wireBytes == result.predictedWireBytes)
     }
+
+    @Test("a message that is itself the attachment becomes a text message carrying the link")
+    func rootAttachmentIsLinked() throws {
+        let scratch = try Scratch("gmail-draft.eml")
+        defer { scratch.remove() }
+        let pdf = Self.noise(40_000, seed: 7)
+        let text = Self.header + "Content-Type: application/pdf; name=\"lease.pdf\"\r\n"
+            + "Content-Disposition: attachment; filename=\"lease.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+            + Data(pdf).base64EncodedString(options: .lineLength76Characters) + "\r\n"
+        try Self.write(text, to: scratch)
+        let share = scratch.folder.appendingPathComponent("share").path
+        let job = LinkTests.job(limit: 20_000, strategy: .auto, share: share)
+        let plan = try job.run(input: scratch.input, output: .file(scratch.output), force: false, planOnly: true)
+        let result = try job.run(input: scratch.input, output: .file(scratch.output), force: false, planOnly: false)
+        #expect(result.fits && plan.fits)
+        #expect(plan.predictedWireBytes == result.wireBytes, "the plan measured the message the run wrote")
+        let link = try #require(result.plan.links.first?.shared)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: ShareStore(root: share).filePath(of: link))) == Data(pdf))
+        let seen = try LinkTests.python(scratch.output, """
+            print(m.get_content_type(), m['Subject'], m.defects, len(m.get_all('X-Mailprep-Link')))
+            print('lease.pdf' in m.get_content(), m.get_filename())
+            """)
+        #expect(seen == "text/plain files [] 1\nTrue None\n")
+    }
 }

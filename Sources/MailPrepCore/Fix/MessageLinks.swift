@@ -86,10 +86,16 @@ struct MessageLinks {
     static let placeholderDigest = String(repeating: "0", count: 64)
 
     /// Whether an entity can leave the message for a link: an attachment (attached messages included), not
-    /// something the HTML shows inline.
+    /// something the HTML shows inline. A message that is itself one attachment (no multipart) counts: it becomes a
+    /// text message carrying the link.
     static func canLink(_ entity: Entity, in message: Message) -> Bool {
-        entity.kind != .multipart && entity.parent != nil && message.isAttachment(entity) && !message.isReferencedByHTML(entity)
+        let isPart = entity.parent != nil ? entity.kind != .multipart : entity.kind == .leaf
+        return isPart && message.isAttachment(entity) && !message.isReferencedByHTML(entity)
     }
+
+    /// Content fields of a part: what a root attachment drops when it becomes the text that links to it.
+    static let contentFields: Set<String> = ["content-type", "content-transfer-encoding", "content-disposition", "content-id",
+                                             "content-description", "content-md5", "content-location", "content-length"]
 
     /// The first text/plain and the first text/html body of the message (both alternatives when there are two).
     func textBodies() -> (plain: Int?, html: Int?) {
@@ -108,6 +114,23 @@ struct MessageLinks {
         guard !links.isEmpty else { return }
         let shown = links.map(\.link)
         let lineBreak = message.lineBreak
+        let lineBreakText = String(decoding: lineBreak, as: UTF8.self)
+        if links.contains(where: { $0.entity == 0 }) {
+            // The message is the attachment: it becomes a text message with the block, its own header kept but for
+            // the content fields.
+            var rootHeader = MemorySink()
+            try source.copy(message.entities[0].headerSpan, into: &rootHeader)
+            let text = try block.text(shown, protected: protected).trimmingPrefix("\n")
+            var body = QuotedPrintableEncoder.encode(CRLFSink.canonical(Array(text.utf8)), lineBreak: lineBreak)
+            if !body.isEmpty && body.last != 0x0A { body += lineBreak }
+            var fields = ["Content-Type: text/plain; charset=UTF-8", "Content-Transfer-Encoding: quoted-printable"]
+            if message.root.header.text("MIME-Version") == nil { fields.insert("MIME-Version: 1.0", at: 0) }
+            fields += shown.map { Self.header($0, lineBreak: lineBreakText) }
+            writer.rewrites[0] = RewrittenPart(header: HeaderEditor.edit(rootHeader.bytes, removing: Self.contentFields, adding: fields,
+                                                                         lineBreak: lineBreak),
+                                               body: body)
+            return
+        }
         for part in links { writer.removals.insert(part.entity) }
         let bodies = textBodies()
         if let plain = bodies.plain {
@@ -129,7 +152,6 @@ struct MessageLinks {
         }
         var rootHeader = MemorySink()
         try source.copy(message.entities[0].headerSpan, into: &rootHeader)
-        let lineBreakText = String(decoding: lineBreak, as: UTF8.self)
         writer.rewrites[0] = RewrittenPart(header: HeaderEditor.edit(rootHeader.bytes, adding: shown.map { Self.header($0, lineBreak: lineBreakText) },
                                                                        lineBreak: lineBreak))
     }

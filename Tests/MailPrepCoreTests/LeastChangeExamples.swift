@@ -113,4 +113,65 @@ struct LeastChangeExamples {
             """)
         #expect(seen == "text/plain files [] 1\nTrue None\n")
     }
+
+    /// A message made from `seed`: a text body (sometimes with an HTML alternative), and up to five attachments of
+    /// three kinds (CSV that compresses, photo that does not, binary that does not), sometimes in a nested multipart.
+    static func generated(seed: UInt64) -> String {
+        var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
+        func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        var text = Self.header + "Content-Type: multipart/mixed; boundary=\"m\"\r\n\r\n"
+        if next(2) == 0 {
+            text += "--m\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nPlease see the files.\r\n"
+        } else {
+            text += "--m\r\nContent-Type: multipart/alternative; boundary=\"a\"\r\n\r\n"
+                + "--a\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nPlease see the files.\r\n"
+                + "--a\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<html><body><p>Please see the files.</p></body></html>\r\n--a--\r\n"
+        }
+        var parts: [String] = []
+        for number in 0..<next(6) {
+            let size = 2_000 + next(60_000)
+            switch next(3) {
+            case 0: parts.append(Self.part("table-\(number).csv", type: "text/csv", Self.csv(size, seed: state)))
+            case 1: parts.append(Self.part("photo-\(number).jpg", type: "image/jpeg", Self.noise(size, seed: state)))
+            default: parts.append(Self.part("data-\(number).bin", type: "application/octet-stream", Self.noise(size, seed: state)))
+            }
+        }
+        if parts.count >= 2 && next(2) == 0 {
+            let inner = Array(parts.suffix(2))
+            parts.removeLast(2)
+            parts.append("Content-Type: multipart/mixed; boundary=\"n\"\r\n\r\n" + inner.map { "--n\r\n" + $0 }.joined() + "--n--\r\n")
+        }
+        return text + parts.map { "--m\r\n" + $0 }.joined() + "--m--\r\n"
+    }
+
+    @Test("generated messages and limits: when linking every attachment would fit, auto fits; predicted is written",
+          arguments: 1...16)
+    func generatedMessages(seed: Int) throws {
+        let scratch = try Scratch("gmail-draft.eml")
+        defer { scratch.remove() }
+        try Self.write(Self.generated(seed: UInt64(seed)), to: scratch)
+        let message = try MessageReader.parse(path: scratch.input)
+        let share = scratch.folder.appendingPathComponent("share").path
+        // A limit somewhere between a bare text message and the whole message.
+        // Every fourth: too small for anything to fit.
+        let limit = seed % 4 == 0 ? 800 : 3_000 + Int64(seed * 7_919) % max(1, message.wireBytes)
+        let everything = try LinkTests.job(limit: limit, strategy: .link, share: share, linkOver: 0)
+            .run(input: scratch.input, output: .file(scratch.output), force: false, planOnly: true)
+        let auto = LinkTests.job(limit: limit, strategy: .auto, share: share)
+        let plan = try auto.run(input: scratch.input, output: .file(scratch.output), force: false, planOnly: true)
+        if everything.fits { #expect(plan.fits, "seed \(seed), limit \(limit): a change that fits exists") }
+        let result = try auto.run(input: scratch.input, output: .file(scratch.output), force: true, planOnly: false)
+        #expect(result.fits == plan.fits || !plan.plan.isExact, "seed \(seed)")
+        guard !result.nothingWritten else {
+            #expect(!FileManager.default.fileExists(atPath: scratch.output))
+            return
+        }
+        #expect(result.wireBytes == result.predictedWireBytes, "seed \(seed), limit \(limit)")
+        let written = try MessageReader.parse(path: scratch.output)
+        #expect(written.defects.filter { $0.severity == .warning }.isEmpty, "seed \(seed): \(written.defects)")
+        #expect(written.wireBytes == result.wireBytes)
+    }
 }

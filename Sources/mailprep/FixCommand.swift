@@ -51,7 +51,7 @@ struct FixCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Compress an attachment only if it shrinks by at least this many percent.", valueName: "percent"))
     var minGain: Int = 10
 
-    @Option(help: ArgumentHelp("auto (compress, then link the largest until it fits), compress, or link.", valueName: "strategy"))
+    @Option(help: ArgumentHelp("auto (compress, then link the largest until it fits), compress, link, or remove (compress, then leave out the largest, with a note of each).", valueName: "strategy"))
     var strategy: FixStrategy = .auto
 
     @Option(help: ArgumentHelp("With --strategy link: link every attachment larger than this (10MB); default: as many as needed.", valueName: "size"))

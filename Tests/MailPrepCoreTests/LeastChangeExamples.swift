@@ -174,4 +174,40 @@ struct LeastChangeExamples {
         #expect(written.defects.filter { $0.severity == .warning }.isEmpty, "seed \(seed): \(written.defects)")
         #expect(written.wireBytes == result.wireBytes)
     }
+
+    @Test("--strategy remove: the photo leaves, a note of its name, size and SHA-256 stays in both bodies; nothing shared")
+    func removeLeavesANote() throws {
+        let scratch = try Scratch("gmail-draft.eml")
+        defer { scratch.remove() }
+        let photo = Self.noise(40_000, seed: 3)
+        let text = Self.header + "Content-Type: multipart/mixed; boundary=\"m\"\r\n\r\n"
+            + "--m\r\nContent-Type: multipart/alternative; boundary=\"a\"\r\n\r\n"
+            + "--a\r\nContent-Type: text/plain; charset=big5\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        var bytes = Array(text.utf8) + Charset.encode("附上單位相片。", label: "big5")! + Array("\r\n".utf8)
+        bytes += Array(("--a\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<html><body><p>Photo</p></body></html>\r\n--a--\r\n"
+            + "--m\r\n" + Self.part("flat.jpg", type: "image/jpeg", photo) + "--m--\r\n").utf8)
+        try Data(bytes).write(to: URL(fileURLWithPath: scratch.input))
+        let share = scratch.folder.appendingPathComponent("share").path
+        // No share address is needed to leave a file out.
+        let job = LinkTests.job(limit: 20_000, strategy: .remove, url: nil, share: share, language: .traditionalChinese)
+        let plan = try job.run(input: scratch.input, output: .file(scratch.output), force: false, planOnly: true)
+        let result = try job.run(input: scratch.input, output: .file(scratch.output), force: false, planOnly: false)
+        #expect(result.fits && result.plan.removals.map(\.filename) == ["flat.jpg"] && result.plan.links.isEmpty)
+        #expect(plan.predictedWireBytes == result.wireBytes && result.wireBytes == result.predictedWireBytes)
+        #expect(!FileManager.default.fileExists(atPath: share), "nothing shared")
+        var hashing = SHA256Sink(DiscardingSink())
+        try hashing.write(photo)
+        let digest = hashing.finish().hex
+        let seen = try LinkTests.python(scratch.output, """
+            plain = m.get_body(('plain',))
+            print(plain.get_content_charset(), [p.get_filename() for p in m.walk() if p.get_filename()])
+            print('這個附件已移除' in plain.get_content(), '\(digest)' in plain.get_content(), '\(digest)' in m.get_body(('html',)).get_content())
+            print(m['X-Mailprep-Removed'].split(';')[1].strip())
+            """)
+        #expect(seen == "big5 []\nTrue True True\nsha256=\(digest)\n")
+        // auto never leaves anything out: without a share address it compresses only, and says links would need one.
+        let auto = try LinkTests.job(limit: 20_000, strategy: .auto, url: nil, share: share)
+            .run(input: scratch.input, output: .file(scratch.output), force: true, planOnly: true)
+        #expect(auto.plan.removals.isEmpty && !auto.fits)
+    }
 }

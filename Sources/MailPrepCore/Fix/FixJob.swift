@@ -138,7 +138,7 @@ public struct FixJob: Sendable {
         }
         let backup = output == .inPlace ? Self.backupPath(for: input) : nil
         if let backup, !planOnly, !force, FileManager.default.fileExists(atPath: backup) { throw .outputExists(path: backup) }
-        if !planOnly, !edits.linked.isEmpty, let problem = options.share?.urlProblem { throw .shareURL(problem) }
+        if !planOnly, !edits.linked.isEmpty, options.strategy != .remove, let problem = options.share?.urlProblem { throw .shareURL(problem) }
         let temporaryFolder = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
         let scratch = planOnly ? temporaryFolder : Self.folder(of: outputPath ?? temporaryFolder + "/x")
 
@@ -176,7 +176,19 @@ public struct FixJob: Sendable {
         // Share the linked attachments (each durable and verified), then write the message that links to them.
         var made: [ShareEntry] = []
         var password: String?
-        if !linked.isEmpty, let share = options.share {
+        if !linked.isEmpty && options.strategy == .remove {
+            // The same edits with the real digests of what leaves: the same size.
+            let compressed = writer.replacements
+            do {
+                writer = MessageWriter(message: message, source: source)
+                try context.links.apply(context.removedParts(linked), removed: true, to: &writer)
+                writer.replacements = compressed
+                writer.removals.formUnion(archives.removals(for: plan))
+                measured = try writer.measure()
+            } catch { throw Self.wrap(error) }
+            plan.wireBytes = measured.wireBytes
+            plan.limits = limitsFor(plan.wireBytes, plan.decodedBytes)
+        } else if !linked.isEmpty, let share = options.share {
             password = share.protect ? ShareStore.newPassword() : nil
             var shared: [ShareEntry] = []
             do {

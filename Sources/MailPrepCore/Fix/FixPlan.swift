@@ -35,6 +35,8 @@ public struct FixAction: Sendable {
         case compress
         /// Moved to the file share; a download link takes its place.
         case link
+        /// Left out of the message (`--strategy remove`); a note of its name, size and SHA-256 takes its place.
+        case remove
     }
 
     /// Index in `Message.entities`.
@@ -96,6 +98,8 @@ public struct FixPlan: Sendable {
     public var compressions: [FixAction] { actions.filter { $0.kind == .compress } }
     /// The entities moved to the share.
     public var links: [FixAction] { actions.filter { $0.kind == .link } }
+    /// The entities left out.
+    public var removals: [FixAction] { actions.filter { $0.kind == .remove } }
 }
 
 /// Chooses which attachments to compress, from estimates: best gain first, until the message fits.

@@ -9,6 +9,9 @@ public enum FixStrategy: String, Sendable, CaseIterable {
     case compress
     /// Move attachments to the share: those over `linkOver`, else the largest until the message fits.
     case link
+    /// Compress first; when that is not enough, take the heaviest attachments out of the message, leaving a note of
+    /// each (name, size, SHA-256) in its text. Nothing is shared; `auto` never does this.
+    case remove
 }
 
 /// Where shared files go and how their links look.
@@ -109,10 +112,14 @@ struct MessageLinks {
         return (plain, html)
     }
 
-    /// Adds the edits for `links` to `writer`.
-    func apply(_ links: [LinkedPart], to writer: inout MessageWriter) throws {
+    /// Adds the edits for `links` to `writer`; with `removed`, the parts leave with a note of what was left out
+    /// instead of a link.
+    func apply(_ links: [LinkedPart], removed: Bool = false, to writer: inout MessageWriter) throws {
         guard !links.isEmpty else { return }
         let shown = links.map(\.link)
+        let blockText: () throws -> String = { removed ? try block.removedText(shown) : try block.text(shown, protected: protected) }
+        let blockHTML: () throws -> String = { removed ? try block.removedHTML(shown) : try block.html(shown, protected: protected) }
+        let headerLine: (SharedLink, String) -> String = { removed ? Self.removedHeader($0, lineBreak: $1) : Self.header($0, lineBreak: $1) }
         let lineBreak = message.lineBreak
         let lineBreakText = String(decoding: lineBreak, as: UTF8.self)
         if links.contains(where: { $0.entity == 0 }) {
@@ -120,12 +127,12 @@ struct MessageLinks {
             // the content fields.
             var rootHeader = MemorySink()
             try source.copy(message.entities[0].headerSpan, into: &rootHeader)
-            let text = try block.text(shown, protected: protected).trimmingPrefix("\n")
+            let text = try blockText().trimmingPrefix("\n")
             var body = QuotedPrintableEncoder.encode(CRLFSink.canonical(Array(text.utf8)), lineBreak: lineBreak)
             if !body.isEmpty && body.last != 0x0A { body += lineBreak }
             var fields = ["Content-Type: text/plain; charset=UTF-8", "Content-Transfer-Encoding: quoted-printable"]
             if message.root.header.text("MIME-Version") == nil { fields.insert("MIME-Version: 1.0", at: 0) }
-            fields += shown.map { Self.header($0, lineBreak: lineBreakText) }
+            fields += shown.map { headerLine($0, lineBreakText) }
             writer.rewrites[0] = RewrittenPart(header: HeaderEditor.edit(rootHeader.bytes, removing: Self.contentFields, adding: fields,
                                                                          lineBreak: lineBreak),
                                                body: body)
@@ -134,16 +141,16 @@ struct MessageLinks {
         for part in links { writer.removals.insert(part.entity) }
         let bodies = textBodies()
         if let plain = bodies.plain {
-            writer.rewrites[plain] = try TextBodyEditor.insert(try block.text(shown, protected: protected), into: message.entities[plain],
+            writer.rewrites[plain] = try TextBodyEditor.insert(try blockText(), into: message.entities[plain],
                                                                placement: .end, message: message, source: source)
         }
         if let html = bodies.html {
-            writer.rewrites[html] = try TextBodyEditor.insert(try block.html(shown, protected: protected), into: message.entities[html],
+            writer.rewrites[html] = try TextBodyEditor.insert(try blockHTML(), into: message.entities[html],
                                                               placement: .beforeHTMLBodyEnd, message: message, source: source)
         }
         if bodies.plain == nil && bodies.html == nil {
             guard let first = message.entities[0].children.first else { throw LinkError.noPlaceForText }
-            let text = try block.text(shown, protected: protected).trimmingPrefix("\n")
+            let text = try blockText().trimmingPrefix("\n")
             let body = QuotedPrintableEncoder.encode(CRLFSink.canonical(Array(text.utf8)), lineBreak: lineBreak)
             writer.insertions[first] = try writer.newPartBytes(
                 before: first,
@@ -152,7 +159,7 @@ struct MessageLinks {
         }
         var rootHeader = MemorySink()
         try source.copy(message.entities[0].headerSpan, into: &rootHeader)
-        writer.rewrites[0] = RewrittenPart(header: HeaderEditor.edit(rootHeader.bytes, adding: shown.map { Self.header($0, lineBreak: lineBreakText) },
+        writer.rewrites[0] = RewrittenPart(header: HeaderEditor.edit(rootHeader.bytes, adding: shown.map { headerLine($0, lineBreakText) },
                                                                        lineBreak: lineBreak))
     }
 
@@ -160,6 +167,15 @@ struct MessageLinks {
     static func header(_ link: SharedLink, lineBreak: String) -> String {
         var fields = ["X-Mailprep-Link: <\(link.url)>;", "size=\(link.size);", "sha256=\(link.sha256);",
                       "expires=\(LinkBlock.isoDate(link.expires))"]
+        let names = NewPart.rfc2231(name: "filename", value: link.name)
+        fields[fields.count - 1] += ";"
+        for (position, name) in names.enumerated() { fields.append(name + (position == names.count - 1 ? "" : ";")) }
+        return fields.joined(separator: lineBreak + " ")
+    }
+
+    /// `X-Mailprep-Removed: size=...; sha256=...; filename*=...`: a part left out, for tools.
+    static func removedHeader(_ link: SharedLink, lineBreak: String) -> String {
+        var fields = ["X-Mailprep-Removed: size=\(link.size);", "sha256=\(link.sha256)"]
         let names = NewPart.rfc2231(name: "filename", value: link.name)
         fields[fields.count - 1] += ";"
         for (position, name) in names.enumerated() { fields.append(name + (position == names.count - 1 ? "" : ";")) }

@@ -39,9 +39,11 @@ struct PlanContext {
     /// after the change `plan` makes to it (a CSV that compresses to a fifth weighs a fifth), so that the fewest
     /// links do; among equals, the largest as it came.
     func nextLink(after linked: [Int], in plan: FixPlan) -> Int? {
-        guard options.strategy != .compress, let share = options.share else { return nil }
-        // auto without a share address compresses only, and says that links would need one.
-        if options.strategy == .auto && share.baseURL == nil { return nil }
+        guard options.strategy != .compress else { return nil }
+        if options.strategy != .remove {
+            // auto without a share address compresses only, and says that links would need one.
+            guard let share = options.share, options.strategy != .auto || share.baseURL != nil else { return nil }
+        }
         var best: (index: Int, weight: Int64)?
         for index in candidates where !linked.contains(index) {
             let weight = weightOnWire(index, in: plan)
@@ -77,9 +79,20 @@ struct PlanContext {
     func placeholders(_ linked: [Int]) -> [LinkedPart] {
         linked.map { index in
             let names = names(of: index)
-            let url = (options.share?.url(token: MessageLinks.placeholderToken, fileName: names.file)) ?? ""
+            let url = options.strategy == .remove ? "" : (options.share?.url(token: MessageLinks.placeholderToken, fileName: names.file)) ?? ""
             return LinkedPart(entity: index, link: SharedLink(name: names.shown, url: url, size: message.entities[index].decodedBytes,
                                                               sha256: MessageLinks.placeholderDigest, expires: Self.second(expires)))
+        }
+    }
+
+    /// Notes for parts left out, with their real digests (hashed as they decode from the message).
+    func removedParts(_ removed: [Int]) throws -> [LinkedPart] {
+        try removed.map { index in
+            var hashing = SHA256Sink(DiscardingSink())
+            try source.decodeBody(of: message.entities[index], into: &hashing)
+            let size = hashing.count
+            return LinkedPart(entity: index, link: SharedLink(name: names(of: index).shown, url: "", size: size,
+                                                              sha256: hashing.finish().hex, expires: Self.second(expires)))
         }
     }
 
@@ -108,7 +121,7 @@ struct PlanContext {
         guard !linked.isEmpty else { return LinkEdits(linked: [], writer: writer, wireBytes: message.wireBytes, decodedBytes: message.decodedBytes) }
         let measured: (bytes: Int64, wireBytes: Int64)
         do {
-            try links.apply(placeholders(linked), to: &writer)
+            try links.apply(placeholders(linked), removed: options.strategy == .remove, to: &writer)
             measured = try writer.measure()
         } catch { throw FixJob.wrap(error) }
         let removedWire = linked.reduce(Int64(0)) { $0 + Self.wire(message.entities[$1]) }
@@ -131,16 +144,17 @@ struct PlanContext {
                                      baseWireBytes: edits.wireBytes, baseDecodedBytes: edits.decodedBytes)
             do { plan = try planner.plan() } catch { throw FixJob.wrap(error) }
         }
+        let removing = options.strategy == .remove
         for (index, url) in zip(linked, placeholders(linked).map(\.link.url)) {
-            var link = action(for: index, kind: .link, reason: nil)
+            var link = action(for: index, kind: removing ? .remove : .link, reason: nil)
             link.afterBytes = 0
             link.afterWireBytes = 0
-            link.url = url
-            link.expires = Self.second(expires)
+            link.url = removing ? nil : url
+            link.expires = removing ? nil : Self.second(expires)
             plan.actions.append(link)
         }
         plan.actions.sort { $0.entity < $1.entity }
-        plan.linkAddressKnown = linked.isEmpty || options.share?.urlProblem == nil
+        plan.linkAddressKnown = linked.isEmpty || removing || options.share?.urlProblem == nil
         return plan
     }
 

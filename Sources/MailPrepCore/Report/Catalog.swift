@@ -50,10 +50,13 @@ public struct Catalog: Sendable {
     public var fixNeedsLink: String
     public var fixBackup: @Sendable (String) -> String
     public var fixLink: String
+    public var fixRemove: String
+    public var fixRemovedNote: String
     public var fixLinksUntil: @Sendable (_ date: String) -> String
     public var fixPassword: @Sendable (String) -> String
     public var fixNoShareURL: String
     public var fixStillOver: String
+    public var fixStillOverRemoved: String
     public var fixNoAttachments: String
     public var fixNothingWritten: String
     public var fixLinkInPlan: @Sendable (String) -> String
@@ -121,10 +124,13 @@ extension Catalog {
         fixNeedsLink: "compression alone cannot make it fit: the largest attachments need to leave the message (--strategy auto or link, with a share)",
         fixBackup: { "original kept as \($0)" },
         fixLink: "link",
+        fixRemove: "leave out",
+        fixRemovedNote: "left out: the message says so, with each file's name, size and SHA-256; send those files another way",
         fixLinksUntil: { "download links, working until \($0):" },
         fixPassword: { "password for the downloads (give it to the recipients separately; it is not in the message): \($0)" },
         fixNoShareURL: "links to the file share would be needed, but no share URL is configured (--share-url, or share_url in the configuration file); mailprep will not mail a link that only this machine can open",
         fixStillOver: "even with every attachment linked it does not fit: what is left is the message's text and the images it shows inline",
+        fixStillOverRemoved: "even with every attachment left out it does not fit: what is left is the message's text and the images it shows inline",
         fixNoAttachments: "it has no attachments to compress or link: its text (and the images it shows inline) alone is over the limit; shorten it, split it into several messages, or send the content as a file another way",
         fixNothingWritten: "nothing was written: no change mailprep can make would make it fit",
         fixLinkInPlan: { "\($0): its address is made when it is shared" }
@@ -191,10 +197,13 @@ extension Catalog {
         fixNeedsLink: "單靠壓縮無法符合上限：最大的附件須移出郵件（--strategy auto 或 link，並設定分享資料夾）",
         fixBackup: { "原檔已保留為 \($0)" },
         fixLink: "改為連結",
+        fixRemove: "移除",
+        fixRemovedNote: "已移除：郵件內會註明每個檔案的名稱、大小及 SHA-256；請以其他方式傳送這些檔案",
         fixLinksUntil: { "下載連結（有效至 \($0)）：" },
         fixPassword: { "下載密碼（請另行告知收件人，郵件內不會寫上）：\($0)" },
         fixNoShareURL: "需要改用分享資料夾的下載連結，但未設定分享網址（--share-url 或設定檔中的 share_url）；mailprep 不會把只有本機才能開啟的連結寄出",
         fixStillOver: "所有附件都改為連結後仍超出上限：餘下的是郵件內文及內嵌圖片",
+        fixStillOverRemoved: "所有附件都移除後仍超出上限：餘下的是郵件內文及內嵌圖片",
         fixNoAttachments: "郵件沒有可壓縮或改為連結的附件：單是內文（及內嵌圖片）已超出上限；請刪減內容、分成幾封郵件寄出，或以其他方式把內容作為檔案傳送",
         fixNothingWritten: "沒有寫出任何檔案：mailprep 能做的改動都無法令郵件符合上限",
         fixLinkInPlan: { "\($0)：分享時才產生連結網址" }

@@ -23,6 +23,8 @@ public struct FixReport: Sendable {
                 what = catalog.fixKeep + (action.reason.map { " (\($0.text(text.language)))" } ?? "")
             case .link:
                 what = catalog.fixLink
+            case .remove:
+                what = catalog.fixRemove
             }
             // A bundle's size and ratio stand on its first member; the others are in it.
             let inBundle = action.bundled && action.afterWireBytes == 0
@@ -61,7 +63,9 @@ public struct FixReport: Sendable {
                 } else if !result.hasAttachments {
                     lines.append("  " + catalog.fixNoAttachments)
                 } else {
-                    lines.append("  " + (result.plan.links.isEmpty ? catalog.fixNeedsLink : catalog.fixStillOver))
+                    let advice = !result.plan.removals.isEmpty ? catalog.fixStillOverRemoved
+                        : result.plan.links.isEmpty ? catalog.fixNeedsLink : catalog.fixStillOver
+                    lines.append("  " + advice)
                 }
                 if result.nothingWritten { lines.append("  " + catalog.fixNothingWritten) }
             }
@@ -80,6 +84,7 @@ public struct FixReport: Sendable {
             }
             if let password = result.password { lines.append("  " + text.paint(catalog.fixPassword(password), "1")) }
         }
+        if !result.plan.removals.isEmpty { lines.append("  " + catalog.fixRemovedNote) }
         if let backup = result.backup { lines.append("  " + catalog.fixBackup(backup)) }
         lines.append("  " + text.paint(catalog.unitNote, "2"))
         return lines.joined(separator: "\n")

@@ -78,6 +78,67 @@ public struct LinkBlock: Sendable {
         }
     }
 
+    /// The note for a text/plain body of parts left out (`--strategy remove`).
+    public func removedText(_ parts: [SharedLink]) throws(TemplateError) -> String {
+        try render("{{% CONTENT_TYPE: TEXT}}" + Self.builtInRemovedText(language), which: "text", file: nil, prefixLength: 0,
+                   links: parts, protected: false)
+    }
+
+    /// The note for an HTML body of parts left out, inside a `div` whose `data-mailprep-removed` attribute counts them.
+    public func removedHTML(_ parts: [SharedLink]) throws(TemplateError) -> String {
+        "<div data-mailprep-removed=\"\(parts.count)\">"
+            + (try render(Self.builtInRemovedHTML(language), which: "HTML", file: nil, prefixLength: 0, links: parts, protected: false))
+            + "</div>\n"
+    }
+
+    static func builtInRemovedText(_ language: Language) -> String {
+        switch language {
+        case .english:
+            """
+
+            --
+            {{#multiple}}These attachments were left out to make the message small enough to send; the sender can send them another way:{{/multiple}}{{^multiple}}This attachment was left out to make the message small enough to send; the sender can send it another way:{{/multiple}}
+            {{#files}}
+
+              {{name}} ({{size}})
+              SHA-256: {{sha256}}
+            {{/files}}
+
+            """
+        case .traditionalChinese:
+            """
+
+            --
+            {{#multiple}}為令郵件能夠寄出，以下附件已移除，寄件人可另行傳送：{{/multiple}}{{^multiple}}為令郵件能夠寄出，這個附件已移除，寄件人可另行傳送：{{/multiple}}
+            {{#files}}
+
+              {{name}}（{{size}}）
+              SHA-256：{{sha256}}
+            {{/files}}
+
+            """
+        }
+    }
+
+    static func builtInRemovedHTML(_ language: Language) -> String {
+        let (intro, introMany, open, close) = switch language {
+        case .english: ("This attachment was left out to make the message small enough to send; the sender can send it another way:",
+                        "These attachments were left out to make the message small enough to send; the sender can send them another way:",
+                        " (", ")")
+        case .traditionalChinese: ("為令郵件能夠寄出，這個附件已移除，寄件人可另行傳送：", "為令郵件能夠寄出，以下附件已移除，寄件人可另行傳送：", "（", "）")
+        }
+        return """
+            <div style="margin:24px 0 0;padding:12px 16px;border:1px solid #d0d7de;border-radius:8px;font-size:14px;line-height:1.5">
+            <p style="margin:0 0 8px">{{#multiple}}\(introMany){{/multiple}}{{^multiple}}\(intro){{/multiple}}</p>
+            {{#files}}
+            <p style="margin:8px 0" data-mailprep-name="{{name}}" data-mailprep-size="{{bytes}}" data-mailprep-sha256="{{sha256}}">{{name}}\(open){{size}}\(close)<br>
+            <span style="color:#57606a;font-family:monospace;font-size:12px;word-break:break-all">SHA-256 {{sha256}}</span></p>
+            {{/files}}
+            </div>
+
+            """
+    }
+
     /// The block for a text/plain body.
     public func text(_ links: [SharedLink], protected: Bool) throws(TemplateError) -> String {
         // Text is not HTML: no entity escaping in it.

@@ -270,14 +270,16 @@ struct LinkTests {
         #expect(LinkBlock.date(date, language: .traditionalChinese, timeZone: utc) == "2026年12月29日")
     }
 
-    @Test("every built-in Chinese link text is strict Big5: a Big5 body keeps Big5 and every reader shows it", arguments: [1, 2])
+    @Test("every built-in Chinese link and removal note is strict Big5: a Big5 body keeps Big5 and every reader shows it",
+          arguments: [1, 2])
     func chineseBlocksAreStrictBig5(files: Int) throws {
         let block = LinkBlock(language: .traditionalChinese)
         let links = (1...files).map { number in
             SharedLink(name: "report-\(number).pdf", url: Self.base + "TOKEN/report.pdf", size: 12_345_678,
                        sha256: String(repeating: "a", count: 64), expires: Date(timeIntervalSince1970: 1_798_675_200))
         }
-        for text in [try block.text(links, protected: true), try block.html(links, protected: true)] {
+        for text in [try block.text(links, protected: true), try block.html(links, protected: true), try block.removedText(links),
+                     try block.removedHTML(links)] {
             let bytes = try #require(Charset.encode(text, label: "big5"), "has a form in Big5")
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("big5-\(UUID().uuidString)")
             try Data(bytes).write(to: folder)

@@ -147,7 +147,7 @@ struct LeastChangeExamples {
         return text + parts.map { "--m\r\n" + $0 }.joined() + "--m--\r\n"
     }
 
-    @Test("generated messages and limits: when linking every attachment would fit, auto fits; predicted is written",
+    @Test("generated messages and limits: when linking every attachment would fit, auto fits; predicted sizes are written",
           arguments: 1...16)
     func generatedMessages(seed: Int) throws {
         let scratch = try Scratch("gmail-draft.eml")
@@ -173,6 +173,7 @@ struct LeastChangeExamples {
         let written = try MessageReader.parse(path: scratch.output)
         #expect(written.defects.filter { $0.severity == .warning }.isEmpty, "seed \(seed): \(written.defects)")
         #expect(written.wireBytes == result.wireBytes)
+        #expect(written.decodedBytes == result.plan.decodedBytes, "seed \(seed): the decoded size the limits were judged on")
     }
 
     @Test("--strategy remove: the photo leaves, a note of its name, size and SHA-256 stays in both bodies; nothing shared")

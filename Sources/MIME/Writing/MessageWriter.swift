@@ -178,6 +178,14 @@ public struct MessageWriter {
         return Int64(info.st_size)
     }
 
+    /// The sizes this writer produces with the decoded size of what it writes (`Message.decodedBytes`), measured by
+    /// parsing the output as it is written, so no figure is estimated from another.
+    public func measureParsed() throws -> (bytes: Int64, wireBytes: Int64, decodedBytes: Int64) {
+        var sink = ParsingSink()
+        try write(into: &sink)
+        return (sink.counter.bytes, sink.counter.messageWireBytes, sink.finish().decodedBytes)
+    }
+
     /// The sizes this writer produces, measured by writing into a counter.
     public func measure() throws -> (bytes: Int64, wireBytes: Int64) {
         var counter = CountingSink()

@@ -108,7 +108,7 @@ struct PlanContext {
     static func second(_ date: Date) -> Date { Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)) }
 
     /// The writer with `linked` replaced by links (stand-in tokens) and nothing compressed, and the sizes it
-    /// gives: the wire size measured, the decoded size from the parts removed and the text added.
+    /// gives, both measured on what it writes.
     struct LinkEdits {
         var linked: [Int]
         var writer: MessageWriter
@@ -119,16 +119,12 @@ struct PlanContext {
     func linkEdits(_ linked: [Int]) throws(FixError) -> LinkEdits {
         var writer = MessageWriter(message: message, source: source)
         guard !linked.isEmpty else { return LinkEdits(linked: [], writer: writer, wireBytes: message.wireBytes, decodedBytes: message.decodedBytes) }
-        let measured: (bytes: Int64, wireBytes: Int64)
+        let measured: (bytes: Int64, wireBytes: Int64, decodedBytes: Int64)
         do {
             try links.apply(placeholders(linked), removed: options.strategy == .remove, to: &writer)
-            measured = try writer.measure()
+            measured = try writer.measureParsed()
         } catch { throw FixJob.wrap(error) }
-        let removedWire = linked.reduce(Int64(0)) { $0 + Self.wire(message.entities[$1]) }
-        let removedDecoded = linked.reduce(Int64(0)) { $0 + message.entities[$1].decodedBytes }
-        let added = max(0, measured.wireBytes - (message.wireBytes - removedWire))
-        return LinkEdits(linked: linked, writer: writer, wireBytes: measured.wireBytes,
-                         decodedBytes: message.decodedBytes - removedDecoded + added)
+        return LinkEdits(linked: linked, writer: writer, wireBytes: measured.wireBytes, decodedBytes: measured.decodedBytes)
     }
 
     /// The plan with the links of `edits` and the rest compressed as the strategy allows, from estimates.

@@ -120,7 +120,9 @@ struct FixCommand: ParsableCommand {
         do {
             result = try job.run(input: path, output: destination, force: force, planOnly: plan, exactPlan: exact)
         } catch {
-            throw Self.exit(for: error, file: path, language: outputOptions.language, json: outputOptions.json)
+            // With the message on standard output, the JSON goes to standard error, as a report does.
+            throw Self.exit(for: error, file: path, language: outputOptions.language, json: outputOptions.json,
+                            toStderr: destination == .standardOutput && !plan)
         }
         // With the message on standard output, the report goes to standard error.
         let toStderr = destination == .standardOutput && !plan
@@ -174,7 +176,7 @@ struct FixCommand: ParsableCommand {
     }
 
     /// Prints the one-line error (and, with `--json`, the run's object on standard output) and gives the exit status.
-    static func exit(for error: FixError, file: String, language: Language, json: Bool) -> ExitCode {
+    static func exit(for error: FixError, file: String, language: Language, json: Bool, toStderr: Bool = false) -> ExitCode {
         let failure = describe(error, catalog: language.catalog)
         printError(failure.message)
         if json {
@@ -186,7 +188,7 @@ struct FixCommand: ParsableCommand {
                 object = .object([("file", .string(file)),
                                   ("error", .object([("code", .string(failure.code)), ("message", .string(english.message))]))])
             }
-            FileHandle.standardOutput.write(Data((object.serialized() + "\n").utf8))
+            (toStderr ? FileHandle.standardError : FileHandle.standardOutput).write(Data((object.serialized() + "\n").utf8))
         }
         return failure.status.code
     }

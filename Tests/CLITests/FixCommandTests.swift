@@ -68,6 +68,9 @@ struct FixCommandTests {
         #expect(object["file"] as? String == missing)
         #expect((object["error"] as? [String: Any])?["code"] as? String == "not-found")
         try Schema.validate(run.stdout, schema: "fix-result.schema.json")
+        // A filter's standard output is the message: there the object goes to standard error.
+        let filter = try Tool.run(["fix", "--json", "--limit", "36kB", "-o", "-", missing])
+        #expect(filter.status == 66 && filter.stdout.isEmpty && filter.stderr.contains("\"code\":\"not-found\""))
         // Not a message problem: the output exists. Still one object, with its own code.
         let input = folder.appendingPathComponent("draft.eml").path
         try FileManager.default.copyItem(atPath: Tool.sample("outlook-mixed-alternative.eml"), toPath: input)

@@ -119,13 +119,14 @@ public struct FixJob: Sendable {
         }
         if planOnly && !exactPlan { return planResult() }
         // No change would alter the message: a copy would only look like a fix. Write nothing and say why.
-        if !plan.fits && plan.compressions.isEmpty && edits.linked.isEmpty {
+        func unchanged() -> FixResult? {
+            guard !plan.fits && plan.compressions.isEmpty && edits.linked.isEmpty else { return nil }
             var result = planResult()
             result.planOnly = planOnly
             result.nothingWritten = !planOnly
-            result.hasAttachments = !context.candidates.isEmpty
             return result
         }
+        if let result = unchanged() { return result }
 
         let outputPath: String?
         switch output {
@@ -170,6 +171,8 @@ public struct FixJob: Sendable {
             edits = try context.linkEdits(edits.linked + [next])
             plan = try context.estimate(edits)
         }
+        // Real compression can drop what the estimate chose (it gained too little): the same question again.
+        if let result = unchanged() { return result }
         if planOnly { return planResult() }
         let linked = edits.linked
 

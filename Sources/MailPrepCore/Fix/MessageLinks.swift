@@ -165,21 +165,18 @@ struct MessageLinks {
 
     /// `X-Mailprep-Link: <url>; size=...; sha256=...; expires=...; filename*=...`, folded between parameters.
     static func header(_ link: SharedLink, lineBreak: String) -> String {
-        var fields = ["X-Mailprep-Link: <\(link.url)>;", "size=\(link.size);", "sha256=\(link.sha256);",
-                      "expires=\(LinkBlock.isoDate(link.expires))"]
-        let names = NewPart.rfc2231(name: "filename", value: link.name)
-        fields[fields.count - 1] += ";"
-        for (position, name) in names.enumerated() { fields.append(name + (position == names.count - 1 ? "" : ";")) }
-        return fields.joined(separator: lineBreak + " ")
+        folded(["X-Mailprep-Link: <\(link.url)>", "size=\(link.size)", "sha256=\(link.sha256)",
+                "expires=\(LinkBlock.isoDate(link.expires))"], name: link.name, lineBreak: lineBreak)
     }
 
     /// `X-Mailprep-Removed: size=...; sha256=...; filename*=...`: a part left out, for tools.
     static func removedHeader(_ link: SharedLink, lineBreak: String) -> String {
-        var fields = ["X-Mailprep-Removed: size=\(link.size);", "sha256=\(link.sha256)"]
-        let names = NewPart.rfc2231(name: "filename", value: link.name)
-        fields[fields.count - 1] += ";"
-        for (position, name) in names.enumerated() { fields.append(name + (position == names.count - 1 ? "" : ";")) }
-        return fields.joined(separator: lineBreak + " ")
+        folded(["X-Mailprep-Removed: size=\(link.size)", "sha256=\(link.sha256)"], name: link.name, lineBreak: lineBreak)
+    }
+
+    /// A field of `;`-separated parameters ending in the file name (RFC 2231), folded between parameters.
+    private static func folded(_ parameters: [String], name: String, lineBreak: String) -> String {
+        (parameters + NewPart.rfc2231(name: "filename", value: name)).joined(separator: ";" + lineBreak + " ")
     }
 
     enum LinkError: Error, CustomStringConvertible {

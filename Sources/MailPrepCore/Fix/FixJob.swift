@@ -179,18 +179,20 @@ public struct FixJob: Sendable {
         // Share the linked attachments (each durable and verified), then write the message that links to them.
         var made: [ShareEntry] = []
         var password: String?
-        if !linked.isEmpty && options.strategy == .remove {
-            // The same edits with the real digests of what leaves: the same size.
+        // The same edits with the real tokens and digests (stand-ins of their lengths were measured): the same size,
+        // unless a decoded size surprised.
+        func remeasure(with parts: [LinkedPart], removed: Bool) throws {
             let compressed = writer.replacements
-            do {
-                writer = MessageWriter(message: message, source: source)
-                try context.links.apply(context.removedParts(linked), removed: true, to: &writer)
-                writer.replacements = compressed
-                writer.removals.formUnion(archives.removals(for: plan))
-                measured = try writer.measure()
-            } catch { throw Self.wrap(error) }
+            writer = MessageWriter(message: message, source: source)
+            try context.links.apply(parts, removed: removed, to: &writer)
+            writer.replacements = compressed
+            writer.removals.formUnion(archives.removals(for: plan))
+            measured = try writer.measure()
             plan.wireBytes = measured.wireBytes
             plan.limits = limitsFor(plan.wireBytes, plan.decodedBytes)
+        }
+        if !linked.isEmpty && options.strategy == .remove {
+            do { try remeasure(with: context.removedParts(linked), removed: true) } catch { throw Self.wrap(error) }
         } else if !linked.isEmpty, let share = options.share {
             password = share.protect ? ShareStore.newPassword() : nil
             var shared: [ShareEntry] = []
@@ -201,19 +203,11 @@ public struct FixJob: Sendable {
                     shared.append(entry)
                     if isNew { made.append(entry) }
                 }
-                // The same edits with the real tokens and digests: the same size, unless a decoded size surprised.
-                let compressed = writer.replacements
-                writer = MessageWriter(message: message, source: source)
-                try context.links.apply(context.realLinks(linked, entries: shared), to: &writer)
-                writer.replacements = compressed
-                writer.removals.formUnion(archives.removals(for: plan))
-                measured = try writer.measure()
+                try remeasure(with: context.realLinks(linked, entries: shared), removed: false)
             } catch {
                 made.forEach(share.store.remove)
                 throw Self.wrap(error)
             }
-            plan.wireBytes = measured.wireBytes
-            plan.limits = limitsFor(plan.wireBytes, plan.decodedBytes)
             for (index, entry) in zip(linked, shared) {
                 if let at = plan.actions.firstIndex(where: { $0.entity == index }) {
                     plan.actions[at].shared = entry

@@ -86,7 +86,7 @@ struct WriterExamples {
             let bodyPath = folder.appendingPathComponent("new\(entity)").path
             try Data((0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) }).write(to: URL(fileURLWithPath: bodyPath))
             let name = entity % 2 == 0 ? "新檔案\(entity).zip" : "new\(entity).zip"
-            writer.replacements[entity] = NewPart(mimeType: "application/zip", filename: name, size: Int64(size), bodyPath: bodyPath)
+            writer.edits.replacements[entity] = NewPart(mimeType: "application/zip", filename: name, size: Int64(size), bodyPath: bodyPath)
             expected[name] = size
         }
         let predicted = try writer.measure()
@@ -112,7 +112,7 @@ extension WriterExamples {
         for (index, entity) in message.entities.enumerated() where entity.parent != nil {
             guard let parent = entity.parent, message.entities[parent].children.count > 1 else { continue }
             var writer = MessageWriter(message: message, source: try SourceFile(path: path))
-            writer.removals = [index]
+            writer.edits.removals = [index]
             var memory = MemorySink()
             try writer.write(into: &memory)
             #expect(try writer.measure().bytes == Int64(memory.bytes.count))
@@ -129,10 +129,10 @@ extension WriterExamples {
         let path = Fixtures.samples.appendingPathComponent("gmail-draft.eml").path
         let message = try MessageReader.parse(path: path)
         var writer = MessageWriter(message: message, source: try SourceFile(path: path))
-        writer.removals = Set(message.root.children)
-        #expect(throws: MessageWriter.WriterError.self) { try writer.measure() }
-        writer.removals = [0]
-        #expect(throws: MessageWriter.WriterError.cannotReplaceRoot) { try writer.measure() }
+        writer.edits.removals = Set(message.root.children)
+        #expect(throws: MessageEdits.EditError.self) { try writer.measure() }
+        writer.edits.removals = [0]
+        #expect(throws: MessageEdits.EditError.cannotReplaceRoot) { try writer.measure() }
     }
 
     @Test("removing every part of a nested multipart removes that multipart too, with its delimiter")
@@ -171,9 +171,9 @@ extension WriterExamples {
         let photos = message.entities.indices.filter { message.entities[$0].filename != nil }
         #expect(photos.count == 2)
         var writer = MessageWriter(message: message, source: try SourceFile(path: path))
-        writer.removals = Set(photos)
+        writer.edits.removals = Set(photos)
         let inner = try #require(message.entities.firstIndex { $0.path == "2" })
-        #expect(writer.removedEntities == Set(photos + [inner]))
+        #expect(writer.edits.removedEntities(in: message) == Set(photos + [inner]))
         var memory = MemorySink()
         try writer.write(into: &memory)
         #expect(try writer.measure().bytes == Int64(memory.bytes.count))
@@ -181,11 +181,80 @@ extension WriterExamples {
         #expect(after.entities.map(\.contentType.mimeType) == ["multipart/mixed", "text/plain"])
         #expect(after.defects.filter { $0.severity == .warning }.isEmpty)
         // Every part of the message gone: that is not a message any more.
-        writer.removals = Set(photos + [message.root.children[0]])
-        #expect(throws: MessageWriter.WriterError.wouldEmptyMultipart(path: "")) { try writer.measure() }
+        writer.edits.removals = Set(photos + [message.root.children[0]])
+        #expect(throws: MessageEdits.EditError.wouldEmptyMultipart(path: "")) { try writer.measure() }
     }
 
     static func descendants(of index: Int, in message: Message) -> Int {
         message.entities[index].children.reduce(0) { $0 + 1 + descendants(of: $1, in: message) }
+    }
+}
+
+extension WriterExamples {
+    /// Random edits of one sample: parts replaced and removed, text bodies and headers rewritten, a part inserted.
+    static func randomEdits(of message: Message, source: SourceFile, folder: URL, using generator: inout DecodedSizeExamples.Seeded) throws
+        -> MessageEdits {
+        var edits = MessageEdits()
+        let lineBreak = message.lineBreak
+        for (index, entity) in message.entities.enumerated() {
+            let roll = Int.random(in: 0..<10, using: &generator)
+            if entity.parent != nil && roll < 2 {
+                let size = Int.random(in: 0...2000, using: &generator)
+                let bodyPath = folder.appendingPathComponent("new\(index)").path
+                try Data((0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) }).write(to: URL(fileURLWithPath: bodyPath))
+                edits.replacements[index] = NewPart(mimeType: "application/zip", filename: "新\(index).zip", size: Int64(size), bodyPath: bodyPath)
+            } else if entity.parent != nil && roll < 4 {
+                edits.removals.insert(index)
+            } else if entity.kind == .leaf && roll < 7 {
+                // A body of a few lines in the source's line breaks, ending with one or not; sometimes a new header.
+                let lines = (0..<Int.random(in: 0...4, using: &generator)).map { "line \($0) 是 \(index)" }
+                var body = Array(lines.joined(separator: String(decoding: lineBreak, as: UTF8.self)).utf8)
+                if Bool.random(using: &generator) { body += lineBreak }
+                let header = roll == 6 ? Array("Content-Type: text/plain; charset=UTF-8".utf8) + lineBreak + Array("X-Edited: yes".utf8) + lineBreak + lineBreak
+                    : nil
+                edits.rewrites[index] = RewrittenPart(header: header, body: body)
+            } else if entity.parent != nil && roll == 7 {
+                let body = Array("inserted =E6=96=B0".utf8) + lineBreak
+                edits.insertions[index] = try MessageEdits.newPart(before: index, in: message, source: source,
+                                                                   headerFields: ["Content-Type: text/plain; charset=UTF-8",
+                                                                                  "Content-Transfer-Encoding: quoted-printable"],
+                                                                   body: body)
+            } else if index == 0 && roll == 8 {
+                var header = MemorySink()
+                try source.copy(entity.headerSpan, into: &header)
+                edits.rewrites[0] = RewrittenPart(header: HeaderEditor.edit(header.bytes, adding: ["X-Mailprep-Link: <https://x.example/a>"],
+                                                                            lineBreak: lineBreak))
+            }
+        }
+        return edits
+    }
+
+    @Test("the sizes of edited samples computed from the parse tree are those of writing and parsing them",
+          arguments: Fixtures.sampleNames)
+    func sizesFromTheTree(name: String) throws {
+        let path = Fixtures.samples.appendingPathComponent(name).path
+        let message = try MessageReader.parse(path: path)
+        let source = try SourceFile(path: path)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("edits-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var generator = DecodedSizeExamples.Seeded(state: UInt64(name.utf8.count) &* 7919)
+        var compared = 0
+        for _ in 0..<40 {
+            let writer = MessageWriter(message: message, source: source,
+                                       edits: try Self.randomEdits(of: message, source: source, folder: folder, using: &generator))
+            guard (try? writer.edits.validate(in: message)) != nil else {
+                #expect(throws: MessageEdits.EditError.self) { try writer.size() }
+                continue
+            }
+            let measured = try writer.measureParsed()
+            let computed = try writer.size()
+            let edits = "\(name): \(writer.edits.removals.sorted()) removed, \(writer.edits.replacements.keys.sorted()) replaced, "
+                + "\(writer.edits.rewrites.keys.sorted()) rewritten, \(writer.edits.insertions.keys.sorted()) inserted"
+            #expect(computed == EditedSize(bytes: measured.bytes, wireBytes: measured.wireBytes, decodedBytes: measured.decodedBytes),
+                    Comment(rawValue: edits))
+            compared += 1
+        }
+        #expect(compared > 0 || message.entities.count == 1)
     }
 }

@@ -42,6 +42,8 @@ public struct Entity: Sendable {
     /// For a body part: where the delimiter line before it begins, with the line break that belongs to the
     /// delimiter (RFC 2046 section 5.1.1). Removing `delimiterStart..<bodySpan.end` removes the part cleanly.
     public internal(set) var delimiterStart: Int64 = 0
+    /// Where `delimiterStart` is on the wire: its offset with the CR each bare line feed before it gains.
+    public internal(set) var delimiterWireStart: Int64 = 0
 
     /// Where the header and the body begin, with the bare line feeds before them, so spans measure on the wire.
     var headerStart = WirePosition.zero
@@ -56,6 +58,13 @@ public struct Entity: Sendable {
         self.headerSpan = ByteSpan(start: headerStart.offset, end: headerStart.offset)
         self.bodySpan = ByteSpan(start: headerStart.offset, end: headerStart.offset)
     }
+
+    /// Where the header section begins on the wire (CRLF line endings).
+    public var headerWireStart: Int64 { headerStart.offset + headerStart.addedOctets }
+    /// Where the body begins on the wire.
+    public var bodyWireStart: Int64 { bodyStart.offset + bodyStart.addedOctets }
+    /// Where the body ends on the wire, without the CRLF a client adds to a source that lacks a final line break.
+    public var bodyWireEnd: Int64 { bodyWireStart + bodyWireBytes - (endsWithAddedLineBreak ? 2 : 0) }
 
     /// True for entities a user sees as a part: leaves and attached messages.
     public var isLeaf: Bool { kind != .multipart }

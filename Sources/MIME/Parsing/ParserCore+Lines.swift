@@ -148,6 +148,7 @@ extension ParserCore {
         entities.append(Entity(path: path, parent: parent, depth: entities[parent].depth + 1, headerStart: afterLine))
         let index = entities.count - 1
         entities[index].delimiterStart = end.offset
+        entities[index].delimiterWireStart = end.offset + end.addedOctets
         entities[parent].children.append(index)
         current = index
         inHeader = true

@@ -157,8 +157,8 @@ public struct FixJob: Sendable {
                 plan = archives.apply(to: plan, minimumGain: options.minimumGain)
                 plan.decodedBytes = edits.decodedBytes + plan.compressions.reduce(0) { $0 + $1.afterBytes - $1.beforeBytes }
                 writer = edits.writer
-                writer.replacements = archives.replacements(for: plan, format: options.format)
-                writer.removals.formUnion(archives.removals(for: plan))
+                writer.edits.replacements = archives.replacements(for: plan, format: options.format)
+                writer.edits.removals.formUnion(archives.removals(for: plan))
                 do { measured = try writer.measure() } catch { throw Self.wrap(error) }
                 plan.wireBytes = measured.wireBytes
                 plan.limits = limitsFor(plan.wireBytes, plan.decodedBytes)
@@ -182,11 +182,11 @@ public struct FixJob: Sendable {
         // The same edits with the real tokens and digests (stand-ins of their lengths were measured): the same size,
         // unless a decoded size surprised.
         func remeasure(with parts: [LinkedPart], removed: Bool) throws {
-            let compressed = writer.replacements
+            let compressed = writer.edits.replacements
             writer = MessageWriter(message: message, source: source)
-            try context.links.apply(parts, removed: removed, to: &writer)
-            writer.replacements = compressed
-            writer.removals.formUnion(archives.removals(for: plan))
+            try context.links.apply(parts, removed: removed, to: &writer.edits)
+            writer.edits.replacements = compressed
+            writer.edits.removals.formUnion(archives.removals(for: plan))
             measured = try writer.measure()
             plan.wireBytes = measured.wireBytes
             plan.limits = limitsFor(plan.wireBytes, plan.decodedBytes)

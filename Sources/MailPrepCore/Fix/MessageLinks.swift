@@ -112,9 +112,9 @@ struct MessageLinks {
         return (plain, html)
     }
 
-    /// Adds the edits for `links` to `writer`; with `removed`, the parts leave with a note of what was left out
+    /// Adds the edits for `links` to `edits`; with `removed`, the parts leave with a note of what was left out
     /// instead of a link.
-    func apply(_ links: [LinkedPart], removed: Bool = false, to writer: inout MessageWriter) throws {
+    func apply(_ links: [LinkedPart], removed: Bool = false, to edits: inout MessageEdits) throws {
         guard !links.isEmpty else { return }
         let shown = links.map(\.link)
         let blockText: () throws -> String = { removed ? try block.removedText(shown) : try block.text(shown, protected: protected) }
@@ -133,33 +133,33 @@ struct MessageLinks {
             var fields = ["Content-Type: text/plain; charset=UTF-8", "Content-Transfer-Encoding: quoted-printable"]
             if message.root.header.text("MIME-Version") == nil { fields.insert("MIME-Version: 1.0", at: 0) }
             fields += shown.map { headerLine($0, lineBreakText) }
-            writer.rewrites[0] = RewrittenPart(header: HeaderEditor.edit(rootHeader.bytes, removing: Self.contentFields, adding: fields,
+            edits.rewrites[0] = RewrittenPart(header: HeaderEditor.edit(rootHeader.bytes, removing: Self.contentFields, adding: fields,
                                                                          lineBreak: lineBreak),
                                                body: body)
             return
         }
-        for part in links { writer.removals.insert(part.entity) }
+        for part in links { edits.removals.insert(part.entity) }
         let bodies = textBodies()
         if let plain = bodies.plain {
-            writer.rewrites[plain] = try TextBodyEditor.insert(try blockText(), into: message.entities[plain],
+            edits.rewrites[plain] = try TextBodyEditor.insert(try blockText(), into: message.entities[plain],
                                                                placement: .end, message: message, source: source)
         }
         if let html = bodies.html {
-            writer.rewrites[html] = try TextBodyEditor.insert(try blockHTML(), into: message.entities[html],
+            edits.rewrites[html] = try TextBodyEditor.insert(try blockHTML(), into: message.entities[html],
                                                               placement: .beforeHTMLBodyEnd, message: message, source: source)
         }
         if bodies.plain == nil && bodies.html == nil {
             guard let first = message.entities[0].children.first else { throw LinkError.noPlaceForText }
             let text = try blockText().trimmingPrefix("\n")
             let body = QuotedPrintableEncoder.encode(CRLFSink.canonical(Array(text.utf8)), lineBreak: lineBreak)
-            writer.insertions[first] = try writer.newPartBytes(
-                before: first,
+            edits.insertions[first] = try MessageEdits.newPart(
+                before: first, in: message, source: source,
                 headerFields: ["Content-Type: text/plain; charset=UTF-8", "Content-Transfer-Encoding: quoted-printable"],
                 body: body)
         }
         var rootHeader = MemorySink()
         try source.copy(message.entities[0].headerSpan, into: &rootHeader)
-        writer.rewrites[0] = RewrittenPart(header: HeaderEditor.edit(rootHeader.bytes, adding: shown.map { headerLine($0, lineBreakText) },
+        edits.rewrites[0] = RewrittenPart(header: HeaderEditor.edit(rootHeader.bytes, adding: shown.map { headerLine($0, lineBreakText) },
                                                                        lineBreak: lineBreak))
     }
 

@@ -121,7 +121,7 @@ struct PlanContext {
         guard !linked.isEmpty else { return LinkEdits(linked: [], writer: writer, wireBytes: message.wireBytes, decodedBytes: message.decodedBytes) }
         let measured: (bytes: Int64, wireBytes: Int64, decodedBytes: Int64)
         do {
-            try links.apply(placeholders(linked), removed: options.strategy == .remove, to: &writer)
+            try links.apply(placeholders(linked), removed: options.strategy == .remove, to: &writer.edits)
             measured = try writer.measureParsed()
         } catch { throw FixJob.wrap(error) }
         return LinkEdits(linked: linked, writer: writer, wireBytes: measured.wireBytes, decodedBytes: measured.decodedBytes)

@@ -20,6 +20,12 @@ public struct EditedSize: Sendable, Equatable {
     public var wireBytes: Int64
     /// Octets of every leaf after transfer decoding (`Message.decodedBytes`).
     public var decodedBytes: Int64
+
+    public init(bytes: Int64, wireBytes: Int64, decodedBytes: Int64) {
+        self.bytes = bytes
+        self.wireBytes = wireBytes
+        self.decodedBytes = decodedBytes
+    }
 }
 
 /// Changes to a parsed message: parts replaced, removed, rewritten, inserted. A value: the planner builds and compares

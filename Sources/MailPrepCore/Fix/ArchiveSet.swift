@@ -14,8 +14,8 @@ final class ArchiveSet: @unchecked Sendable {
     }
 
     let folder: String
-    /// First member's entity index → the archive made for that group.
-    private(set) var made: [Int: Made] = [:]
+    /// Every archive made, by its members and level.
+    private(set) var made: [ArchiveKey: Made] = [:]
     private let lock = Lock()
     /// The first error of a parallel run.
     private var failure: (any Error)?
@@ -34,20 +34,24 @@ final class ArchiveSet: @unchecked Sendable {
         return actions.filter { !$0.bundled }.map { [$0] } + (bundled.isEmpty ? [] : [bundled])
     }
 
+    static func key(_ group: [FixAction]) -> ArchiveKey {
+        ArchiveKey(members: group.map(\.entity), level: group[0].level ?? 6)
+    }
+
+    /// The archives `plan` needs that are not made yet.
+    func missing(for plan: FixPlan) -> [[FixAction]] {
+        Self.groups(plan.compressions).filter { made[Self.key($0)] == nil }
+    }
+
     /// Compresses every group not yet made at its level, on all cores.
-    func make(_ actions: [FixAction], message: Message, source: SourceFile, format: ArchiveFormat, date: Int64) throws {
-        let todo = Self.groups(actions).filter { group in
-            made[group[0].entity].map { $0.level != group[0].level || $0.members != group.map(\.entity) } ?? true
-        }
+    func make(_ groups: [[FixAction]], message: Message, source: SourceFile, format: ArchiveFormat, date: Int64) throws {
+        let todo = groups.filter { made[Self.key($0)] == nil }
         failure = nil
         DispatchQueue.concurrentPerform(iterations: todo.count) { index in
             let group = todo[index]
             do {
                 let archive = try makeOne(group, message: message, source: source, format: format, date: date)
-                lock.withLock {
-                    if let old = made[group[0].entity] { unlink(old.path) }
-                    made[group[0].entity] = archive
-                }
+                lock.withLock { made[Self.key(group)] = archive }
             } catch {
                 lock.withLock { failure = failure ?? error }
             }
@@ -109,62 +113,37 @@ final class ArchiveSet: @unchecked Sendable {
         return Int64(date.timeIntervalSince1970)
     }
 
-    /// The plan with real archive sizes; an archive that saves too little is dropped and its attachments kept.
-    func apply(to plan: FixPlan, minimumGain: Double) -> FixPlan {
-        var plan = plan
-        for group in Self.groups(plan.compressions) {
-            guard let archive = made[group[0].entity] else { continue }
-            let before = group.reduce(Int64(0)) { $0 + $1.beforeBytes }
-            let saved = before > 0 ? 1 - Double(archive.bytes) / Double(before) : 0
-            for (position, member) in group.enumerated() {
-                guard let index = plan.actions.firstIndex(where: { $0.entity == member.entity }) else { continue }
-                var action = plan.actions[index]
-                action.estimated = false
-                if saved < minimumGain {
-                    action.kind = .keep
-                    action.bundled = false
-                    action.reason = .smallGain(percent: Int((saved * 100).rounded()))
-                    action.afterBytes = action.beforeBytes
-                    action.afterWireBytes = action.beforeWireBytes
-                } else {
-                    action.afterBytes = position == 0 ? archive.bytes : 0
-                    action.afterWireBytes = position == 0
-                        ? FixPlanner.wireBytes(archiveName: action.archiveName ?? "", format: action.format ?? .zip, archiveBytes: archive.bytes)
-                        : 0
-                    action.level = archive.level
-                    action.seconds = position == 0 ? archive.seconds : nil
-                }
-                plan.actions[index] = action
-            }
-            if saved < minimumGain {
-                lock.withLock {
-                    unlink(archive.path)
-                    made[group[0].entity] = nil
-                }
+    /// Removes the archives `plan` does not use (they were made for a plan the real sizes changed).
+    func discard(except plan: FixPlan) {
+        let used = Set(Self.groups(plan.compressions).map(Self.key))
+        lock.withLock {
+            for (key, archive) in made where !used.contains(key) {
+                unlink(archive.path)
+                made[key] = nil
             }
         }
-        // Anything the plan keeps has no archive of its own.
-        for action in plan.actions where action.kind == .keep {
-            if let archive = made[action.entity] {
-                unlink(archive.path)
-                made[action.entity] = nil
-            }
+    }
+
+    /// The plan with the time each archive took.
+    func timed(_ plan: FixPlan) -> FixPlan {
+        var plan = plan
+        for group in Self.groups(plan.compressions) {
+            guard let archive = made[Self.key(group)], let index = plan.actions.firstIndex(where: { $0.entity == group[0].entity }) else { continue }
+            plan.actions[index].seconds = archive.seconds
         }
         return plan
     }
 
-    /// The new parts that replace compressed attachments (a bundle replaces its first member).
-    func replacements(for plan: FixPlan, format: ArchiveFormat) -> [Int: NewPart] {
-        var parts: [Int: NewPart] = [:]
-        for action in plan.compressions {
-            guard let archive = made[action.entity] else { continue }
-            parts[action.entity] = NewPart(mimeType: format.mimeType, filename: action.archiveName, size: archive.bytes, bodyPath: archive.path)
+    /// The edits that put the archives of `plan` in place of their attachments: a bundle replaces its first member,
+    /// the other members leave.
+    func edits(for plan: FixPlan, format: ArchiveFormat) -> MessageEdits {
+        var edits = MessageEdits()
+        for group in Self.groups(plan.compressions) {
+            guard let archive = made[Self.key(group)] else { continue }
+            edits.replacements[group[0].entity] = NewPart(mimeType: format.mimeType, filename: group[0].archiveName, size: archive.bytes,
+                                                          bodyPath: archive.path)
+            for member in group.dropFirst() { edits.removals.insert(member.entity) }
         }
-        return parts
-    }
-
-    /// The bundled attachments other than the first, which leave the message.
-    func removals(for plan: FixPlan) -> Set<Int> {
-        Set(made.values.flatMap { $0.members.dropFirst() }.filter { member in plan.compressions.contains { $0.entity == member } })
+        return edits
     }
 }

@@ -104,13 +104,13 @@ public struct FixJob: Sendable {
         let expires = now.addingTimeInterval(options.share?.lifetime ?? 0)
         let context = PlanContext(message: message, source: source, options: options, limitsFor: limitsFor, expires: expires)
 
-        // Links are chosen from estimates: the attachment that weighs most after compression first, until the estimate fits.
-        var edits = try context.linkEdits(context.initialLinks())
-        var plan = try context.estimate(edits)
-        while !plan.fits, let next = context.nextLink(after: edits.linked, in: plan) {
-            edits = try context.linkEdits(edits.linked + [next])
-            plan = try context.estimate(edits)
-        }
+        // Plan: from the parse tree and samples, the least change that fits.
+        var planner = Planner(model: try context.sizeModel(levels: options.level.map { [$0] } ?? Planner.automaticLevels),
+                              policy: Planner.Policy(strategy: options.strategy, linksAllowed: context.linksAllowed,
+                                                     minimumGain: options.minimumGain, level: options.level, bundleName: options.bundleName,
+                                                     forcedLinks: Set(context.initialLinks())),
+                              limitsFor: limitsFor)
+        var plan = context.withLinks(try planner.plan())
         func planResult() -> FixResult {
             var result = FixResult(file: input, plan: plan, predictedWireBytes: plan.wireBytes, planOnly: true)
             result.linksNeedAddress = !plan.fits && context.linksNeedAddress
@@ -120,7 +120,7 @@ public struct FixJob: Sendable {
         if planOnly && !exactPlan { return planResult() }
         // No change would alter the message: a copy would only look like a fix. Write nothing and say why.
         func unchanged() -> FixResult? {
-            guard !plan.fits && plan.compressions.isEmpty && edits.linked.isEmpty else { return nil }
+            guard !plan.fits && plan.compressions.isEmpty && plan.links.isEmpty && plan.removals.isEmpty else { return nil }
             var result = planResult()
             result.planOnly = planOnly
             result.nothingWritten = !planOnly
@@ -139,60 +139,72 @@ public struct FixJob: Sendable {
         }
         let backup = output == .inPlace ? Self.backupPath(for: input) : nil
         if let backup, !planOnly, !force, FileManager.default.fileExists(atPath: backup) { throw .outputExists(path: backup) }
-        if !planOnly, !edits.linked.isEmpty, options.strategy != .remove, let problem = options.share?.urlProblem { throw .shareURL(problem) }
+        if !planOnly, !plan.links.isEmpty, let problem = options.share?.urlProblem { throw .shareURL(problem) }
         let temporaryFolder = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
         let scratch = planOnly ? temporaryFolder : Self.folder(of: outputPath ?? temporaryFolder + "/x")
 
-        // Compress for real; step up the level (and take every worthwhile attachment) while it does not fit; when
-        // even that is not enough, link one more attachment and start again.
+        // Execute: make the archives the plan needs (in parallel); where a real archive differs from its estimate,
+        // the planner is asked again with the real figure, until the plan it gives is made of real figures only.
+        // Then the edits are measured from the tree; a plan that measures over (the model was wrong) is ruled out.
         let archives = ArchiveSet(folder: scratch)
-        var writer: MessageWriter
-        var measured: (bytes: Int64, wireBytes: Int64) = (0, 0)
-        while true {
-            var attempt = 0
-            while true {
+        var linkEdits = MessageEdits()
+        var size = EditedSize(bytes: 0, wireBytes: 0, decodedBytes: 0)
+        for round in 0... {
+            let missing = archives.missing(for: plan)
+            if !missing.isEmpty {
                 do {
-                    try archives.make(plan.compressions, message: message, source: source, format: options.format, date: Self.date(of: message))
+                    try archives.make(missing, message: message, source: source, format: options.format, date: Self.date(of: message))
                 } catch { throw Self.wrap(error) }
-                plan = archives.apply(to: plan, minimumGain: options.minimumGain)
-                plan.decodedBytes = edits.decodedBytes + plan.compressions.reduce(0) { $0 + $1.afterBytes - $1.beforeBytes }
-                writer = edits.writer
-                writer.edits.replacements = archives.replacements(for: plan, format: options.format)
-                writer.edits.removals.formUnion(archives.removals(for: plan))
-                do { measured = try writer.measure() } catch { throw Self.wrap(error) }
-                plan.wireBytes = measured.wireBytes
-                plan.limits = limitsFor(plan.wireBytes, plan.decodedBytes)
-                attempt += 1
-                guard !plan.fits, options.level == nil, attempt < FixPlanner.automaticLevels.count,
-                      let next = Self.escalate(plan, to: FixPlanner.automaticLevels[attempt], format: options.format) else { break }
-                plan = next
+                for (key, archive) in archives.made { planner.model.made[key] = archive.bytes }
+                if round < Self.maximumRounds {
+                    plan = context.withLinks(try planner.plan())
+                    archives.discard(except: plan)
+                    continue
+                }
             }
-            guard !plan.fits, let next = context.nextLink(after: edits.linked, in: plan) else { break }
-            edits = try context.linkEdits(edits.linked + [next])
-            plan = try context.estimate(edits)
+            linkEdits = try context.linkEdits(plan.links.map(\.entity) + plan.removals.map(\.entity))
+            do { size = try linkEdits.merging(archives.edits(for: plan, format: options.format)).size(of: message, source: source) } catch {
+                throw Self.wrap(error)
+            }
+            let fitted = plan.fits
+            plan.wireBytes = size.wireBytes
+            plan.decodedBytes = size.decodedBytes
+            plan.limits = limitsFor(size.wireBytes, size.decodedBytes)
+            guard fitted && !plan.fits && round < Self.maximumRounds else { break }
+            planner.model.ruledOut.insert(Choice(linked: (plan.links + plan.removals).map(\.entity).sorted(),
+                                                 compressed: plan.compressions.map(\.entity).sorted(),
+                                                 level: plan.compressions.first?.level ?? 0))
+            plan = context.withLinks(try planner.plan())
         }
+        plan = archives.timed(plan)
         // Real compression can drop what the estimate chose (it gained too little): the same question again.
         if let result = unchanged() { return result }
-        if planOnly { return planResult() }
-        let linked = edits.linked
+        if planOnly {
+            // An exact plan is confirmed by the one serializer, as a real run's write is.
+            let writer = MessageWriter(message: message, source: source, edits: linkEdits.merging(archives.edits(for: plan, format: options.format)))
+            do { plan.wireBytes = try writer.measure().wireBytes } catch { throw Self.wrap(error) }
+            return planResult()
+        }
+        let linked = (plan.links + plan.removals).map(\.entity)
 
         // Share the linked attachments (each durable and verified), then write the message that links to them.
         var made: [ShareEntry] = []
         var password: String?
         // The same edits with the real tokens and digests (stand-ins of their lengths were measured): the same size,
         // unless a decoded size surprised.
-        func remeasure(with parts: [LinkedPart], removed: Bool) throws {
-            let compressed = writer.edits.replacements
-            writer = MessageWriter(message: message, source: source)
-            try context.links.apply(parts, removed: removed, to: &writer.edits)
-            writer.edits.replacements = compressed
-            writer.edits.removals.formUnion(archives.removals(for: plan))
-            measured = try writer.measure()
-            plan.wireBytes = measured.wireBytes
+        func writer(with parts: [LinkedPart], removed: Bool) throws -> MessageWriter {
+            var edits = MessageEdits()
+            try context.links.apply(parts, removed: removed, to: &edits)
+            let writer = MessageWriter(message: message, source: source, edits: edits.merging(archives.edits(for: plan, format: options.format)))
+            size = try writer.size()
+            plan.wireBytes = size.wireBytes
+            plan.decodedBytes = size.decodedBytes
             plan.limits = limitsFor(plan.wireBytes, plan.decodedBytes)
+            return writer
         }
+        var messageWriter = MessageWriter(message: message, source: source, edits: archives.edits(for: plan, format: options.format))
         if !linked.isEmpty && options.strategy == .remove {
-            do { try remeasure(with: context.removedParts(linked), removed: true) } catch { throw Self.wrap(error) }
+            do { messageWriter = try writer(with: context.removedParts(linked), removed: true) } catch { throw Self.wrap(error) }
         } else if !linked.isEmpty, let share = options.share {
             password = share.protect ? ShareStore.newPassword() : nil
             var shared: [ShareEntry] = []
@@ -203,7 +215,7 @@ public struct FixJob: Sendable {
                     shared.append(entry)
                     if isNew { made.append(entry) }
                 }
-                try remeasure(with: context.realLinks(linked, entries: shared), removed: false)
+                messageWriter = try writer(with: context.realLinks(linked, entries: shared), removed: false)
             } catch {
                 made.forEach(share.store.remove)
                 throw Self.wrap(error)
@@ -215,7 +227,11 @@ public struct FixJob: Sendable {
                     plan.actions[at].afterBytes = 0
                 }
             }
+        } else {
+            do { size = try messageWriter.size() } catch { throw Self.wrap(error) }
         }
+        let measured = (bytes: size.bytes, wireBytes: size.wireBytes)
+        let writer = messageWriter
         let result: (written: Int64, wire: Int64)
         do {
             result = try write(writer, predicted: measured, to: outputPath, replace: force || output == .inPlace, backup: backup,
@@ -231,22 +247,8 @@ public struct FixJob: Sendable {
         return fixed
     }
 
-    /// Every worthwhile attachment at a higher level: what is left when the chosen ones did not suffice.
-    private static func escalate(_ plan: FixPlan, to level: Int, format: ArchiveFormat) -> FixPlan? {
-        var next = plan
-        var changed = false
-        for index in next.actions.indices where next.actions[index].kind == .compress || next.actions[index].reason == .notNeeded {
-            next.actions[index].kind = .compress
-            next.actions[index].level = level
-            next.actions[index].format = format
-            if !next.actions[index].bundled {
-                next.actions[index].archiveName = next.actions[index].archiveName(for: format)
-            }
-            next.actions[index].reason = nil
-            changed = true
-        }
-        return changed ? next : nil
-    }
+    /// Rounds of planning again with real figures before the plan is taken as it stands.
+    static let maximumRounds = 12
 
     /// Writes the message (to an atomic file or standard output) and measures what was written.
     private func write(_ writer: MessageWriter, predicted: (bytes: Int64, wireBytes: Int64), to outputPath: String?, replace: Bool,

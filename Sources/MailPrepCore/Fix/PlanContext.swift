@@ -35,32 +35,6 @@ struct PlanContext {
         return candidates.filter { message.entities[$0].decodedBytes > over }
     }
 
-    /// The next attachment to link when `plan` does not fit yet: the one not linked that weighs most on the wire
-    /// after the change `plan` makes to it (a CSV that compresses to a fifth weighs a fifth), so that the fewest
-    /// links do; among equals, the largest as it came.
-    func nextLink(after linked: [Int], in plan: FixPlan) -> Int? {
-        guard options.strategy != .compress else { return nil }
-        if options.strategy != .remove {
-            // auto without a share address compresses only, and says that links would need one.
-            guard let share = options.share, options.strategy != .auto || share.baseURL != nil else { return nil }
-        }
-        var best: (index: Int, weight: Int64)?
-        for index in candidates where !linked.contains(index) {
-            let weight = weightOnWire(index, in: plan)
-            if weight > (best?.weight ?? -1) { best = (index, weight) }
-        }
-        return best?.index
-    }
-
-    /// Octets on the wire of an attachment as `plan` leaves it: its archive's when the plan compresses it alone, else
-    /// its own. (A bundle member counts as it came: the bundle stays whatever one member does.)
-    func weightOnWire(_ index: Int, in plan: FixPlan) -> Int64 {
-        if let action = plan.actions.first(where: { $0.entity == index }), action.kind == .compress, !action.bundled {
-            return action.afterWireBytes
-        }
-        return Self.wire(message.entities[index])
-    }
-
     /// True when `auto` could link attachments but has no address to give them.
     var linksNeedAddress: Bool {
         options.strategy == .auto && options.share != nil && options.share?.baseURL == nil && !candidates.isEmpty
@@ -107,60 +81,78 @@ struct PlanContext {
 
     static func second(_ date: Date) -> Date { Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)) }
 
-    /// The writer with `linked` replaced by links (stand-in tokens) and nothing compressed, and the sizes it
-    /// gives, both measured on what it writes.
-    struct LinkEdits {
-        var linked: [Int]
-        var writer: MessageWriter
-        var wireBytes: Int64
-        var decodedBytes: Int64
+    /// The edits that replace `linked` by links with stand-in tokens (or, removing, by notes), nothing compressed.
+    func linkEdits(_ linked: [Int]) throws(FixError) -> MessageEdits {
+        var edits = MessageEdits()
+        guard !linked.isEmpty else { return edits }
+        do { try links.apply(placeholders(linked), removed: options.strategy == .remove, to: &edits) } catch { throw FixJob.wrap(error) }
+        return edits
     }
 
-    func linkEdits(_ linked: [Int]) throws(FixError) -> LinkEdits {
-        var writer = MessageWriter(message: message, source: source)
-        guard !linked.isEmpty else { return LinkEdits(linked: [], writer: writer, wireBytes: message.wireBytes, decodedBytes: message.decodedBytes) }
-        let measured: (bytes: Int64, wireBytes: Int64, decodedBytes: Int64)
-        do {
-            try links.apply(placeholders(linked), removed: options.strategy == .remove, to: &writer.edits)
-            measured = try writer.measureParsed()
-        } catch { throw FixJob.wrap(error) }
-        return LinkEdits(linked: linked, writer: writer, wireBytes: measured.wireBytes, decodedBytes: measured.decodedBytes)
-    }
-
-    /// The plan with the links of `edits` and the rest compressed as the strategy allows, from estimates.
-    func estimate(_ edits: LinkEdits) throws(FixError) -> FixPlan {
-        let linked = edits.linked
-        var plan: FixPlan
-        if options.strategy == .link {
-            let kept = candidates.filter { !linked.contains($0) }.sorted().map { action(for: $0, kind: .keep, reason: .notNeeded) }
-            plan = FixPlan(actions: kept, wireBytes: edits.wireBytes, decodedBytes: edits.decodedBytes,
-                           limits: limitsFor(edits.wireBytes, edits.decodedBytes))
-        } else {
-            let planner = FixPlanner(message: message, source: source, options: options, limitsFor: limitsFor, excluded: Set(linked),
-                                     baseWireBytes: edits.wireBytes, baseDecodedBytes: edits.decodedBytes)
-            do { plan = try planner.plan() } catch { throw FixJob.wrap(error) }
+    /// Whether links (or removals) may be made at all in this run.
+    var linksAllowed: Bool {
+        switch options.strategy {
+        case .compress: false
+        case .remove: true
+        // auto without a share address compresses only, and says that links would need one.
+        case .auto: options.share?.baseURL != nil
+        case .link: options.share != nil
         }
+    }
+
+    /// What the planner knows of every part a user sees, with compression sampled at `levels`; and the exact sizes of
+    /// the message with any set of them linked, computed from the parse tree (and remembered).
+    func sizeModel(levels: [Int]) throws(FixError) -> SizeModel {
+        var candidates: [PlanCandidate] = []
+        for (index, entity) in message.entities.enumerated() where entity.isLeaf {
+            let linkable = MessageLinks.canLink(entity, in: message)
+            // A message that is itself the attachment can leave for a link, but is not compressed (nor shown, kept).
+            let reason = index == 0 ? KeepReason.messageText : CompressionPolicy.reasonToSkip(entity, in: message)
+            let reported = index != 0 && (entity.filename != nil || entity.disposition == "attachment")
+            guard reason == nil || reported || linkable else { continue }
+            var ratios: [Int: Double] = [:]
+            if reason == nil && options.strategy != .link {
+                do { ratios = try CompressionEstimate.estimate(entity, source: source, levels: levels).ratios } catch { throw FixJob.wrap(error) }
+            }
+            let removal = entity.parent == nil ? entity.bodyWireBytes : entity.bodyWireEnd - entity.delimiterWireStart
+            candidates.append(PlanCandidate(entity: index, path: entity.path, filename: entity.filename, wireBytes: Self.wire(entity),
+                                            removalWireBytes: removal, decodedBytes: entity.decodedBytes, keepReason: reason,
+                                            reported: reported, linkable: linkable, sampledRatios: ratios))
+        }
+        let cache = SizeCache()
+        let context = self
+        return SizeModel(candidates: candidates, format: options.format, linked: { (set: Set<Int>) throws(FixError) -> EditedSize in
+            if let known = cache.linked[set] { return known }
+            let size: EditedSize
+            do { size = try context.linkEdits(set.sorted()).size(of: context.message, source: context.source) } catch { throw FixJob.wrap(error) }
+            cache.linked[set] = size
+            return size
+        }, withoutParts: { (set: Set<Int>) throws(FixError) -> EditedSize? in
+            guard !set.contains(0) else { return nil }
+            var edits = MessageEdits()
+            edits.removals = set
+            // Every part gone is no message: no bound then (the links keep a text part).
+            guard (try? edits.validate(in: context.message)) != nil else { return nil }
+            do { return try edits.size(of: context.message, source: context.source) } catch { throw FixJob.wrap(error) }
+        })
+    }
+
+    /// Sizes already computed in one run.
+    final class SizeCache: @unchecked Sendable {
+        var linked: [Set<Int>: EditedSize] = [:]
+    }
+
+    /// The plan's links made concrete: stand-in addresses (or none, removing), expiry, whether the address is known.
+    func withLinks(_ plan: FixPlan) -> FixPlan {
+        var plan = plan
         let removing = options.strategy == .remove
-        for (index, url) in zip(linked, placeholders(linked).map(\.link.url)) {
-            var link = action(for: index, kind: removing ? .remove : .link, reason: nil)
-            link.afterBytes = 0
-            link.afterWireBytes = 0
-            link.url = removing ? nil : url
-            link.expires = removing ? nil : Self.second(expires)
-            plan.actions.append(link)
+        for index in plan.actions.indices where plan.actions[index].kind == .link || plan.actions[index].kind == .remove {
+            let entity = plan.actions[index].entity
+            plan.actions[index].url = removing ? nil : options.share?.url(token: MessageLinks.placeholderToken, fileName: names(of: entity).file)
+            plan.actions[index].expires = removing ? nil : Self.second(expires)
         }
-        plan.actions.sort { $0.entity < $1.entity }
-        plan.linkAddressKnown = linked.isEmpty || removing || options.share?.urlProblem == nil
+        plan.linkAddressKnown = plan.links.isEmpty || removing || options.share?.urlProblem == nil
         return plan
-    }
-
-    private func action(for index: Int, kind: FixAction.Kind, reason: KeepReason?) -> FixAction {
-        let entity = message.entities[index]
-        var action = FixAction(entity: index, path: entity.path, filename: entity.filename, kind: kind,
-                               beforeBytes: entity.decodedBytes, afterBytes: entity.decodedBytes,
-                               beforeWireBytes: Self.wire(entity), afterWireBytes: Self.wire(entity), estimated: false)
-        action.reason = reason
-        return action
     }
 
     /// Puts one attachment into the share, decoded as it streams from the message; with `dedupe`, an unexpired

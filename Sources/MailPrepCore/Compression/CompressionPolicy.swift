@@ -29,8 +29,9 @@ public enum CompressionPolicy {
         // A multipart is never a leaf here; its parts are judged one by one.
         guard entity.kind == .leaf else { return entity.kind == .message ? .attachedMessage : .messageText }
         let type = entity.contentType.mimeType
-        guard message.isAttachment(entity) else { return .messageText }
+        // An image the HTML shows is kept for that reason, attachment or inline.
         if message.isReferencedByHTML(entity) { return .shownByHTML }
+        guard message.isAttachment(entity) else { return .messageText }
         if compressedTypes.contains(type) { return .alreadyCompressed(type) }
         if let name = entity.filename?.lowercased(), let dot = name.lastIndex(of: "."),
            compressedExtensions.contains(String(name[name.index(after: dot)...])) {

@@ -4,6 +4,7 @@
     python3 scripts/bench.py                 # release build, generate inputs if missing, 5 runs each
     python3 scripts/bench.py --runs 3 --python-runs 1
     python3 scripts/bench.py --no-python     # mailprep and wc -l only (Python takes minutes on 1 GB)
+    python3 scripts/bench.py --only check --baseline /tmp/old/mailprep   # before/after a change, in one run
 
 Inputs (bench-out/, never committed) come from scripts/generate-large.py: a message of about 1 GB with one
 base64 attachment, and 10,000 drafts of 2-200 kB (about 700 MB). The page cache is warmed first. Each job is
@@ -99,6 +100,8 @@ def main():
     parser.add_argument("--no-build", action="store_true")
     parser.add_argument("--only", choices=["check", "fix", "share", "serve"], help="run one group of jobs")
     parser.add_argument("--wrk-seconds", type=int, default=30)
+    parser.add_argument("--baseline", metavar="BINARY",
+                        help="another mailprep (an earlier build): its check jobs run too, alternating with this build's")
     args = parser.parse_args()
 
     if not args.no_build:
@@ -155,7 +158,19 @@ def main():
     for group, name, command, size, runs in jobs:
         if runs <= 0:
             continue
-        wall, rss, cpu = measure(command, runs)
+        if args.baseline and name.startswith("mailprep check"):
+            # Before and after in one run, alternating, so that the machine's noise falls on both alike.
+            base_command = [args.baseline] + command[1:]
+            pairs = [(measure(command, 1), measure(base_command, 1)) for _ in range(runs)]
+            wall, rss, cpu = (statistics.median(p[0][i] for p in pairs) if pairs[0][0][i] is not None else None for i in range(3))
+            base_wall, base_rss, base_cpu = (statistics.median(p[1][i] for p in pairs) if pairs[0][1][i] is not None else None for i in range(3))
+            base_rss_text = f"{base_rss:.1f}" if base_rss is not None else "?"
+            base_cpu_text = f"{base_cpu:.0f}" if base_cpu is not None else "?"
+            print(f"{group:<14} {'baseline ' + name[len('mailprep '):]:<28} {runs:>4} {base_wall:>9.3f} {size / base_wall / 1e9:>6.2f} "
+                  f"{base_rss_text:>11} {base_cpu_text:>6} {'':>9}")
+            print(f"{'':<14} {'(this build / baseline)':<28} {'':>4} {wall / base_wall:>9.3f}")
+        else:
+            wall, rss, cpu = measure(command, runs)
         results[(group, name)] = wall
         python = results.get((group, "Python email (compat32)"))
         peer = results.get((group, "zip -6 (same decoded file)")) or results.get((group, "base64 -w 76 (coreutils)"))

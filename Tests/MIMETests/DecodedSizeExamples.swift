@@ -1,7 +1,8 @@
+import Foundation
 import Testing
 @testable import MIME
 
-/// The decoded-size counters against whole-buffer reference decoders, on seeded random input fed in random pieces.
+/// The decoders counting (into a DiscardingSink, as the parser measures) against whole-buffer reference decoders, on seeded random input fed in random pieces.
 @Suite("Decoded sizes")
 struct DecodedSizeExamples {
     /// A small deterministic generator (SplitMix64), so failures reproduce.
@@ -52,8 +53,9 @@ struct DecodedSizeExamples {
         var generator = Seeded(state: UInt64(size))
         let data = (0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) }
         for width in [76, 64, 4, 1] {
-            var counter = Base64DecodedCounter()
-            Self.feedInPieces(Self.base64(data, lineWidth: width), using: &generator) { counter.feed($0) }
+            var counter = Base64DecodingSink(DiscardingSink())
+            Self.feedInPieces(Self.base64(data, lineWidth: width), using: &generator) { try? counter.write($0) }
+            _ = try? counter.finish()
             #expect(counter.decodedBytes == Int64(size), "width \(width)")
             #expect(counter.invalidCharacters == 0 && !counter.isTruncated)
         }
@@ -61,9 +63,10 @@ struct DecodedSizeExamples {
 
     @Test("base64 leniency: junk skipped, missing padding tolerated, data after padding ignored")
     func base64Leniency() {
-        func count(_ text: String) -> Base64DecodedCounter {
-            var counter = Base64DecodedCounter()
-            Array(text.utf8).withUnsafeBytes { counter.feed($0) }
+        func count(_ text: String) -> Base64DecodingSink<DiscardingSink> {
+            var counter = Base64DecodingSink(DiscardingSink())
+            Array(text.utf8).withUnsafeBytes { try? counter.write($0) }
+            _ = try? counter.finish()
             return counter
         }
         #expect(count("QUJD").decodedBytes == 3)
@@ -115,30 +118,30 @@ struct DecodedSizeExamples {
         for _ in 0..<Int.random(in: 0...200, using: &generator) {
             text += pieces[Int.random(in: 0..<pieces.count, using: &generator)]
         }
-        var counter = QuotedPrintableDecodedCounter()
+        var counter = QuotedPrintableDecodingSink(DiscardingSink())
         // The parser hands line content and line breaks separately.
         var lineStart = 0
         var index = 0
         while index < text.count {
             if text[index] == 0x0A {
                 let contentEnd = index > lineStart && text[index - 1] == 0x0D ? index - 1 : index
-                Array(text[lineStart..<contentEnd]).withUnsafeBytes { counter.feed($0) }
+                Array(text[lineStart..<contentEnd]).withUnsafeBytes { try? counter.write($0) }
                 counter.lineBreak()
                 lineStart = index + 1
             }
             index += 1
         }
-        Array(text[lineStart...]).withUnsafeBytes { counter.feed($0) }
+        Array(text[lineStart...]).withUnsafeBytes { try? counter.write($0) }
         // Bare CRs inside a line are data to the parser, line structure to the reference: keep them out.
-        #expect(counter.decodedBytes == Int64(Self.referenceQuotedPrintable(text)), "\(String(decoding: text, as: UTF8.self).debugDescription)")
+        #expect(counter.decodedBytesAtEnd == Int64(Self.referenceQuotedPrintable(text)), "\(String(decoding: text, as: UTF8.self).debugDescription)")
     }
 
     @Test("uuencoded lines count the octets their length character gives")
-    func uuencode() {
-        var counter = UUDecodedCounter()
+    func uuencode() throws {
+        var counter = UUDecodingSink(DiscardingSink())
         for line in ["begin 644 a.txt", "M" + String(repeating: "A", count: 60), "#0V%T", "`", "end", "M" + String(repeating: "A", count: 60)] {
-            Array(line.utf8).withUnsafeBytes { counter.feed($0) }
-            counter.lineBreak()
+            Array(line.utf8).withUnsafeBytes { try? counter.write($0) }
+            try counter.lineBreak()
         }
         #expect(counter.decodedBytes == 45 + 3)
         #expect(!counter.isTruncated)
@@ -160,16 +163,16 @@ struct AlphabetScanExamples {
     func everyByteEverywhere(length: Int) {
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
         var clean = (0..<length).map { alphabet[$0 % alphabet.count] }
-        var counter = Base64DecodedCounter()
-        clean.withUnsafeBytes { counter.feed($0) }
+        var counter = Base64DecodingSink(DiscardingSink())
+        clean.withUnsafeBytes { try? counter.write($0) }
         #expect(counter.dataCharacters == Int64(length))
         for position in 0..<length {
             for value in 0...255 {
                 let byte = UInt8(value)
                 let saved = clean[position]
                 clean[position] = byte
-                var counter = Base64DecodedCounter()
-                clean.withUnsafeBytes { counter.feed($0) }
+                var counter = Base64DecodingSink(DiscardingSink())
+                clean.withUnsafeBytes { try? counter.write($0) }
                 let expected: Int64 = Self.isAlphabet(byte) ? Int64(length) : Int64(length - 1)
                 if byte == UInt8(ascii: "=") {
                     // Padding may end the data early; what follows is counted apart.
@@ -179,6 +182,96 @@ struct AlphabetScanExamples {
                 }
                 clean[position] = saved
             }
+        }
+    }
+}
+
+/// One decoder per encoding: counting into a `DiscardingSink` gives what decoding into memory writes, byte for byte
+/// in number, on clean and damaged input fed in random pieces.
+@Suite("Counting is decoding")
+struct CountingIsDecoding {
+    typealias Seeded = DecodedSizeExamples.Seeded
+
+    /// Bytes of an encoded body with damage of the kinds real mail has: junk, stray padding, cut lines.
+    static func damaged(_ encoding: TransferEncoding, seed: Int) -> [UInt8] {
+        var generator = Seeded(state: UInt64(seed) &* 2_654_435_761 &+ 1)
+        let data = (0..<Int.random(in: 0...3000, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        var text: [UInt8]
+        switch encoding {
+        case .base64:
+            text = Array(Data(data).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed]).utf8)
+        case .quotedPrintable:
+            text = QuotedPrintableEncoder.encode(data, lineBreak: [0x0D, 0x0A])
+        default:
+            var lines = ["begin 644 f.bin"]
+            var index = 0
+            while index < data.count {
+                let chunk = Array(data[index..<min(data.count, index + 45)])
+                var line = [UInt8(0x20 + chunk.count)]
+                var padded = chunk
+                while padded.count % 3 != 0 { padded.append(0) }
+                for group in stride(from: 0, to: padded.count, by: 3) {
+                    let value = UInt32(padded[group]) << 16 | UInt32(padded[group + 1]) << 8 | UInt32(padded[group + 2])
+                    for shift in [18, 12, 6, 0] {
+                        let six = UInt8((value >> UInt32(shift)) & 0x3F)
+                        line.append(six == 0 ? 0x60 : six + 0x20)
+                    }
+                }
+                lines.append(String(decoding: line, as: UTF8.self))
+                index += 45
+            }
+            lines += ["`", "end"]
+            text = Array(lines.joined(separator: "\r\n").utf8) + [0x0D, 0x0A]
+        }
+        for _ in 0..<Int.random(in: 0...6, using: &generator) where !text.isEmpty {
+            let at = Int.random(in: 0..<text.count, using: &generator)
+            let junk: [[UInt8]] = [[UInt8(ascii: "=")], [UInt8(ascii: "*")], [0x0D, 0x0A], [UInt8(ascii: "=")] + [0x0D, 0x0A], [0xE9], [0x20]]
+            text.insert(contentsOf: junk[Int.random(in: 0..<junk.count, using: &generator)], at: at)
+        }
+        if Bool.random(using: &generator) && !text.isEmpty { text.removeLast(Int.random(in: 0...min(5, text.count), using: &generator)) }
+        return text
+    }
+
+    @Test("base64: the count, the junk and the truncation are those of decoding", arguments: 0..<60)
+    func base64(seed: Int) throws {
+        var generator = Seeded(state: UInt64(seed))
+        let text = Self.damaged(.base64, seed: seed)
+        var counting = Base64DecodingSink(DiscardingSink())
+        var decoding = Base64DecodingSink(MemorySink())
+        DecodedSizeExamples.feedInPieces(text, using: &generator) { try? counting.write($0) }
+        DecodedSizeExamples.feedInPieces(text, using: &generator) { try? decoding.write($0) }
+        let written = try decoding.finish().bytes.count
+        _ = try counting.finish()
+        #expect(counting.decodedBytes == Int64(written) && decoding.decodedBytes == Int64(written))
+        #expect(counting.invalidCharacters == decoding.invalidCharacters)
+        #expect(counting.charactersAfterPadding == decoding.charactersAfterPadding)
+        #expect(counting.isTruncated == decoding.isTruncated)
+    }
+
+    @Test("quoted-printable and uuencode: the count is what decoding writes", arguments: 0..<60)
+    func others(seed: Int) throws {
+        var generator = Seeded(state: UInt64(seed) &+ 99)
+        for encoding in [TransferEncoding.quotedPrintable, .uuencode] {
+            let text = Self.damaged(encoding, seed: seed)
+            var counted: Int64
+            var written: Int
+            if encoding == .quotedPrintable {
+                var counting = QuotedPrintableDecodingSink(DiscardingSink())
+                var decoding = QuotedPrintableDecodingSink(MemorySink())
+                DecodedSizeExamples.feedInPieces(text, using: &generator) { try? counting.write($0) }
+                DecodedSizeExamples.feedInPieces(text, using: &generator) { try? decoding.write($0) }
+                counted = counting.decodedBytesAtEnd
+                written = try decoding.finish().bytes.count
+            } else {
+                var counting = UUDecodingSink(DiscardingSink())
+                var decoding = UUDecodingSink(MemorySink())
+                DecodedSizeExamples.feedInPieces(text, using: &generator) { try? counting.write($0) }
+                DecodedSizeExamples.feedInPieces(text, using: &generator) { try? decoding.write($0) }
+                _ = try counting.finish()
+                counted = counting.decodedBytes
+                written = try decoding.finish().bytes.count
+            }
+            #expect(counted == Int64(written), "\(encoding)")
         }
     }
 }

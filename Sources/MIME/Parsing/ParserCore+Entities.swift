@@ -73,13 +73,13 @@ extension ParserCore {
         switch encoding {
         case .base64:
             counting = .base64
-            base64 = Base64DecodedCounter()
+            base64 = Base64DecodingSink(DiscardingSink())
         case .quotedPrintable:
             counting = .quotedPrintable
-            quotedPrintable = QuotedPrintableDecodedCounter()
+            quotedPrintable = QuotedPrintableDecodingSink(DiscardingSink())
         case .uuencode:
             counting = .uuencode
-            uuencode = UUDecodedCounter()
+            uuencode = UUDecodingSink(DiscardingSink())
         case .sevenBit, .eightBit, .binary:
             counting = .identity
         case .other(let name):
@@ -98,6 +98,7 @@ extension ParserCore {
         case .identity:
             entity.decodedBytes = entity.bodyWireBytes
         case .base64:
+            _ = try? base64.finish()
             entity.decodedBytes = base64.decodedBytes
             if base64.invalidCharacters > 0 {
                 defects.append(Defect(.invalidBase64Characters, offset: entity.bodyStart.offset, path: path,
@@ -111,9 +112,9 @@ extension ParserCore {
                 defects.append(Defect(.truncatedBase64, offset: end.offset, path: path))
             }
         case .quotedPrintable:
-            entity.decodedBytes = quotedPrintable.decodedBytes
+            entity.decodedBytes = quotedPrintable.decodedBytesAtEnd
         case .uuencode:
-            uuencode.finish()
+            _ = try? uuencode.finish()
             entity.decodedBytes = uuencode.decodedBytes
             if uuencode.isTruncated {
                 defects.append(Defect(.truncatedUuencode, offset: end.offset, path: path))

@@ -68,9 +68,10 @@ extension ParserCore {
         }
         if leafOpen && counting != .identity {
             switch counting {
-            case .base64: base64.feed(content)
-            case .quotedPrintable: quotedPrintable.feed(content)
-            case .uuencode: uuencode.feed(content)
+            // Into a DiscardingSink the decoders cannot fail.
+            case .base64: try? base64.write(content)
+            case .quotedPrintable: try? quotedPrintable.write(content)
+            case .uuencode: try? uuencode.write(content)
             case .identity: break
             }
         }
@@ -82,7 +83,7 @@ extension ParserCore {
     mutating func commitLineBreak() {
         switch counting {
         case .quotedPrintable: quotedPrintable.lineBreak()
-        case .uuencode: uuencode.lineBreak()
+        case .uuencode: try? uuencode.lineBreak()
         case .base64, .identity: break
         }
     }

@@ -58,12 +58,12 @@ struct ParserCore {
     var leafOpen = false
     var entitiesExhausted = false
 
-    // Decoded-size counting for the leaf being scanned
+    // Decoded-size counting for the leaf being scanned: the decoders themselves, into a sink that keeps nothing.
     enum Counting { case identity, base64, quotedPrintable, uuencode }
     var counting = Counting.identity
-    var base64 = Base64DecodedCounter()
-    var quotedPrintable = QuotedPrintableDecodedCounter()
-    var uuencode = UUDecodedCounter()
+    var base64 = Base64DecodingSink(DiscardingSink())
+    var quotedPrintable = QuotedPrintableDecodingSink(DiscardingSink())
+    var uuencode = UUDecodingSink(DiscardingSink())
 
     init(limits: ParserLimits, storage: UnsafeMutableRawBufferPointer) {
         self.limits = limits

@@ -9,9 +9,14 @@ import Darwin
 /// One serializer writes into any sink, so a size measured with a `CountingSink` is the size a `FileSink` gets.
 public protocol ByteSink {
     mutating func write(_ bytes: UnsafeRawBufferPointer) throws
+    /// False for a sink that keeps nothing (`DiscardingSink`): a decoder writing into it only counts what it would
+    /// write, by the same rules, without building the bytes.
+    static var keepsBytes: Bool { get }
 }
 
 extension ByteSink {
+    public static var keepsBytes: Bool { true }
+
     public mutating func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try write($0) }
     }
@@ -64,6 +69,14 @@ public struct CountingSink: ByteSink {
         }
         return count
     }
+}
+
+/// Keeps nothing (GMime's null stream): the decoders' counting mode. A decoder's `decodedBytes` says how many octets
+/// it would have written; the parser measures every body this way.
+public struct DiscardingSink: ByteSink {
+    public init() {}
+    public mutating func write(_ bytes: UnsafeRawBufferPointer) {}
+    public static var keepsBytes: Bool { false }
 }
 
 /// Collects bytes in memory; for tests and small texts.

@@ -1,48 +1,85 @@
-/// Decodes base64 (leniently, as `Base64DecodedCounter` counts) into another sink.
+/// Decodes base64 (RFC 2045 section 6.8) into another sink, leniently, as mail programs read it: characters outside
+/// the alphabet are skipped (and counted as invalid, white space apart), and a pad sequence that completes a quantum
+/// ends the data (alphabet characters after it are counted, not decoded). A final quantum of one character cannot
+/// carry an octet and is dropped (`isTruncated`).
+///
+/// The one implementation of these rules: into a `DiscardingSink` it only counts (the parser measures every base64
+/// body so), scanning alphabet runs instead of decoding them.
 public struct Base64DecodingSink<Downstream: ByteSink>: ByteSink {
     public private(set) var downstream: Downstream
     private var accumulator: UInt32 = 0
+    /// Alphabet characters taken as data so far.
     private var characters = 0
     private var pads = 0
     private var finished = false
+    private var ended = false
     private var out: [UInt8] = []
+    /// Octets decoded (written, or only counted).
+    public private(set) var decodedBytes: Int64 = 0
+    /// Characters that are neither alphabet, padding nor white space.
+    public private(set) var invalidCharacters: Int64 = 0
+    /// Alphabet characters after the pad sequence that ended the data.
+    public private(set) var charactersAfterPadding: Int64 = 0
 
     public init(_ downstream: Downstream) {
         self.downstream = downstream
-        out.reserveCapacity(1 << 16)
+        if Downstream.keepsBytes { out.reserveCapacity(1 << 16) }
     }
 
+    /// True when the last quantum holds a single character, which no decoder can turn into an octet.
+    public var isTruncated: Bool { characters & 3 == 1 }
+    /// Alphabet characters taken as data so far.
+    public var dataCharacters: Int64 { Int64(characters) }
+
     public mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
-        guard !finished, let base = bytes.baseAddress else { return }
+        guard let base = bytes.baseAddress else { return }
         let table = Base64DecodingTable.values
         var index = 0
         while index < bytes.count {
-            // The C kernel takes alphabet characters and line breaks, in slices whose output fits the buffer.
-            let slice = min(bytes.count - index, Self.sliceLength)
-            if out.count < Self.bufferLength { out.reserveCapacity(Self.bufferLength) }
-            let before = characters
-            var decoded = (consumed: 0, written: 0)
-            let start = out.count
-            out.append(contentsOf: repeatElement(0, count: slice / 4 * 3 + 3))
-            out.withUnsafeMutableBufferPointer { buffer in
-                decoded = Base64Kernels.decode(base + index, count: slice, into: buffer.baseAddress! + start,
-                                               accumulator: &accumulator, characters: &characters)
+            if finished {
+                for position in index..<bytes.count where table[Int(bytes[position])] < 64 { charactersAfterPadding += 1 }
+                return
             }
-            out.removeLast(slice / 4 * 3 + 3 - decoded.written)
-            if characters != before { pads = 0 }
-            index += decoded.consumed
-            if out.count >= Self.flushLength { try flush() }
-            guard index < bytes.count, decoded.consumed < slice else { continue }
-            // The byte the kernel stopped at: a pad, or junk to skip (CPython's lenient rules).
-            if table[Int(bytes[index])] == 64 {
+            let before = characters
+            if Downstream.keepsBytes {
+                // The C kernel takes alphabet characters and line breaks, in slices whose output fits the buffer.
+                let slice = min(bytes.count - index, Self.sliceLength)
+                if out.count < Self.bufferLength { out.reserveCapacity(Self.bufferLength) }
+                var decoded = (consumed: 0, written: 0)
+                let start = out.count
+                out.append(contentsOf: repeatElement(0, count: slice / 4 * 3 + 3))
+                out.withUnsafeMutableBufferPointer { buffer in
+                    decoded = Base64Kernels.decode(base + index, count: slice, into: buffer.baseAddress! + start,
+                                                   accumulator: &accumulator, characters: &characters)
+                }
+                out.removeLast(slice / 4 * 3 + 3 - decoded.written)
+                decodedBytes += Int64(decoded.written)
+                index += decoded.consumed
+                if out.count >= Self.flushLength { try flush() }
+                if characters != before { pads = 0 }
+                guard index < bytes.count, decoded.consumed < slice else { continue }
+            } else {
+                // Counting: the run of alphabet characters (vectorised in C) is all that matters.
+                let run = Base64Kernels.alphabetRun(base + index, count: bytes.count - index)
+                let whole = (characters & 3 + run) / 4
+                decodedBytes += Int64(whole * 3)
+                characters += run
+                index += run
+                if run > 0 { pads = 0 }
+                guard index < bytes.count else { continue }
+            }
+            // The byte the run stopped at: a pad, white space, or junk to skip.
+            switch bytes[index] {
+            case UInt8(ascii: "="):
                 let quantum = characters & 3
                 if quantum >= 2 {
                     pads += 1
-                    if quantum + pads >= 4 {
-                        finished = true
-                        break
-                    }
+                    if quantum + pads >= 4 { finished = true }
                 }
+            case 0x20, 0x09, 0x0D, 0x0A:
+                break
+            default:
+                invalidCharacters += 1
             }
             index += 1
         }
@@ -56,16 +93,21 @@ public struct Base64DecodingSink<Downstream: ByteSink>: ByteSink {
 
     /// Emits the bytes of a final partial quantum and returns the downstream sink.
     public mutating func finish() throws -> Downstream {
+        guard !ended else { return downstream }
+        ended = true
         switch characters & 3 {
         case 2:
-            out.append(UInt8(truncatingIfNeeded: accumulator >> 4))
+            if Downstream.keepsBytes { out.append(UInt8(truncatingIfNeeded: accumulator >> 4)) }
+            decodedBytes += 1
         case 3:
-            out.append(UInt8(truncatingIfNeeded: accumulator >> 10))
-            out.append(UInt8(truncatingIfNeeded: accumulator >> 2))
+            if Downstream.keepsBytes {
+                out.append(UInt8(truncatingIfNeeded: accumulator >> 10))
+                out.append(UInt8(truncatingIfNeeded: accumulator >> 2))
+            }
+            decodedBytes += 2
         default:
             break
         }
-        characters = 0
         try flush()
         return downstream
     }
@@ -122,13 +164,18 @@ extension CRLFSink where Downstream == MemorySink {
     }
 }
 
-/// Decodes quoted-printable (RFC 2045 section 6.7) into another sink, with the same lenient rules as
-/// `QuotedPrintableDecodedCounter`. Feed it canonical text (CRLF line breaks).
+/// Decodes quoted-printable (RFC 2045 section 6.7) into another sink. Feed it canonical text (CRLF line breaks).
+///
+/// `=XX` is one octet, `=` before a line break a soft line break (no octet). Malformed escapes are kept literally,
+/// as lenient decoders do: an `=` not followed by two hex digits stands for itself, `==` for one `=`, and anything
+/// between `=` and CR up to the line feed is dropped. Into a `DiscardingSink` it only counts.
 public struct QuotedPrintableDecodingSink<Downstream: ByteSink>: ByteSink {
     public private(set) var downstream: Downstream
     private enum State { case normal, afterEquals, afterEqualsHex(UInt8), skippingToLineFeed }
     private var state = State.normal
     private var out: [UInt8] = []
+    /// Octets decoded (written, or only counted).
+    public private(set) var decodedBytes: Int64 = 0
 
     public init(_ downstream: Downstream) {
         self.downstream = downstream
@@ -136,34 +183,52 @@ public struct QuotedPrintableDecodingSink<Downstream: ByteSink>: ByteSink {
 
     public mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
         for byte in bytes { consume(byte) }
-        if out.count >= 1 << 16 { try flush() }
+        if Downstream.keepsBytes && out.count >= 1 << 16 { try flush() }
+    }
+
+    @inline(__always)
+    private mutating func emit(_ byte: UInt8) {
+        decodedBytes += 1
+        if Downstream.keepsBytes { out.append(byte) }
+    }
+
+    /// A line break in the canonical form (CRLF), for a reader that hands lines without their breaks.
+    public mutating func lineBreak() {
+        consume(0x0D)
+        consume(0x0A)
+    }
+
+    /// Whatever the end of the data leaves pending counts as written, without ending the decoder.
+    public var decodedBytesAtEnd: Int64 {
+        if case .afterEqualsHex = state { return decodedBytes + 2 }
+        return decodedBytes
     }
 
     private mutating func consume(_ byte: UInt8) {
         switch state {
         case .normal:
-            if byte == UInt8(ascii: "=") { state = .afterEquals } else { out.append(byte) }
+            if byte == UInt8(ascii: "=") { state = .afterEquals } else { emit(byte) }
         case .afterEquals:
             switch byte {
             case 0x0A: state = .normal
             case 0x0D: state = .skippingToLineFeed
-            case UInt8(ascii: "="): out.append(byte); state = .normal
+            case UInt8(ascii: "="): emit(byte); state = .normal
             default:
                 if hexValue(byte) != nil {
                     state = .afterEqualsHex(byte)
                 } else {
-                    out.append(UInt8(ascii: "="))
+                    emit(UInt8(ascii: "="))
                     state = .normal
                     consume(byte)
                 }
             }
         case .afterEqualsHex(let first):
             if let low = hexValue(byte), let high = hexValue(first) {
-                out.append(high << 4 | low)
+                emit(high << 4 | low)
                 state = .normal
             } else {
-                out.append(UInt8(ascii: "="))
-                out.append(first)
+                emit(UInt8(ascii: "="))
+                emit(first)
                 state = .normal
                 consume(byte)
             }
@@ -174,8 +239,8 @@ public struct QuotedPrintableDecodingSink<Downstream: ByteSink>: ByteSink {
 
     public mutating func finish() throws -> Downstream {
         if case .afterEqualsHex(let first) = state {
-            out.append(UInt8(ascii: "="))
-            out.append(first)
+            emit(UInt8(ascii: "="))
+            emit(first)
         }
         state = .normal
         try flush()
@@ -187,43 +252,69 @@ public struct QuotedPrintableDecodingSink<Downstream: ByteSink>: ByteSink {
     }
 }
 
-/// Decodes uuencoded data (between `begin` and `end` lines) into another sink, as `UUDecodedCounter` counts it.
+/// Decodes uuencoded data (x-uuencode: lines between `begin MODE NAME` and `end`) into another sink; the first
+/// character of each line gives the octets it carries, `(character - 0x20) & 0x3F`. Into a `DiscardingSink` it only
+/// counts, keeping no more of a line than its first characters.
 public struct UUDecodingSink<Downstream: ByteSink>: ByteSink {
     public private(set) var downstream: Downstream
     private enum State { case beforeBegin, inData, ended }
     private var state = State.beforeBegin
+    /// The line so far (counting: its first six bytes), and its length.
     private var line: [UInt8] = []
+    private var lineLength = 0
+    private var lastWasCR = false
+    /// Octets decoded (written, or only counted).
+    public private(set) var decodedBytes: Int64 = 0
 
     public init(_ downstream: Downstream) {
         self.downstream = downstream
     }
 
+    /// True when data started but no `end` line closed it.
+    public var isTruncated: Bool { state == .inData }
+
     public mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
+        guard state != .ended else { return }
         for byte in bytes {
             if byte == 0x0A {
                 try endLine()
             } else {
-                line.append(byte)
+                if Downstream.keepsBytes || line.count < 6 { line.append(byte) }
+                lineLength += 1
+                lastWasCR = byte == 0x0D
             }
         }
     }
 
+    /// A line break, for a reader that hands lines without their breaks.
+    public mutating func lineBreak() throws {
+        guard state != .ended else { return }
+        try endLine()
+    }
+
     private mutating func endLine() throws {
-        defer { line.removeAll(keepingCapacity: true) }
+        defer {
+            line.removeAll(keepingCapacity: true)
+            lineLength = 0
+            lastWasCR = false
+        }
         var content = line[...]
-        if content.last == 0x0D { content.removeLast() }
+        let length = lineLength - (lastWasCR ? 1 : 0)
+        if lastWasCR && content.count == lineLength { content.removeLast() }
         switch state {
         case .beforeBegin:
             if content.starts(with: "begin ".utf8) { state = .inData }
         case .inData:
-            var trimmed = content
-            while let last = trimmed.last, last == 0x20 || last == 0x09 { trimmed.removeLast() }
-            if content.count <= 5 && trimmed.elementsEqual("end".utf8) {
+            var trimmed = content.prefix(6)
+            while let last = trimmed.last, last == 0x20 || last == 0x09 || last == 0x0D { trimmed.removeLast() }
+            if length <= 5 && trimmed.elementsEqual("end".utf8) {
                 state = .ended
                 return
             }
             guard let first = content.first else { return }
             let count = Int((Int(first) - 0x20) & 0x3F)
+            decodedBytes += Int64(count)
+            guard Downstream.keepsBytes else { return }
             var out: [UInt8] = []
             var characters = Array(content.dropFirst())
             while characters.count % 4 != 0 || characters.count * 3 / 4 < count { characters.append(0x60) }
@@ -240,8 +331,9 @@ public struct UUDecodingSink<Downstream: ByteSink>: ByteSink {
         }
     }
 
+    /// Ends the data: a last line without a line break still counts.
     public mutating func finish() throws -> Downstream {
-        if !line.isEmpty { try endLine() }
+        if lineLength > 0 && state != .ended { try endLine() }
         return downstream
     }
 }

@@ -69,7 +69,3 @@ func sha256Hex(_ bytes: [UInt8]) -> String {
     BackgroundHasher.hex(SHA256.hash(data: bytes))
 }
 
-/// A sink that drops what it gets (hashing a file again).
-struct DiscardingSink: ByteSink {
-    mutating func write(_ bytes: UnsafeRawBufferPointer) {}
-}

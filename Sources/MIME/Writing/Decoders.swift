@@ -33,10 +33,10 @@ public struct Base64DecodingSink<Downstream: ByteSink>: ByteSink {
 
     public mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
         guard let base = bytes.baseAddress else { return }
-        let table = Base64DecodingTable.values
         var index = 0
         while index < bytes.count {
             if finished {
+                let table = Base64DecodingTable.values
                 for position in index..<bytes.count where table[Int(bytes[position])] < 64 { charactersAfterPadding += 1 }
                 return
             }

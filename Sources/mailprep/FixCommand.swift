@@ -193,52 +193,25 @@ struct FixCommand: ParsableCommand {
         return failure.status.code
     }
 
-    /// What went wrong: a stable code for JSON, the line for people, and the exit status.
+    /// What went wrong: a stable code for JSON, the line for people (from the catalogue), and the exit status.
     static func describe(_ error: FixError, catalog: Catalog) -> (code: String, message: String, status: ExitStatus) {
+        let (code, status): (String, ExitStatus)
         switch error {
-        case .input(let failure):
-            return (failure.kind.rawValue, catalog.failure(failure), failure.isUnreadable ? .unreadable : .notAMessage)
-        case .signedOrEncrypted(let file):
-            return ("signed-or-encrypted",
-                    "\(file): signed or encrypted; changing it would break the signature or the encryption, so mailprep will not",
-                    .notAMessage)
-        case .damagedPart(let file, let path, let filename, let problem):
-            return ("damaged-part",
-                    "\(file): part \(path)\(filename.map { " (\($0))" } ?? "") is damaged (\(problem)); mailprep will not compress it",
-                    .notAMessage)
-        case .outputExists(let path):
-            return ("output-exists", "\(path): exists; use --force to replace it", .cannotWrite)
-        case .write(let failure):
-            return (failure.isNoSpace ? "disk-full" : "cannot-write",
-                    failure.isNoSpace ? "\(failure.path): disk full; nothing was written" : "\(failure); nothing was written", .cannotWrite)
-        case .archive(let failure):
-            return ("archive-failed", "libarchive: \(failure.message)", .internalError)
-        case .shareURL(let problem):
-            switch problem {
-            case .missing:
-                return ("share-url-missing", catalog.fixNoShareURL, .configuration)
-            case .invalid(let url):
-                return ("share-url-invalid", "share URL \(url): not an http or https address", .configuration)
-            case .loopback(let url):
-                return ("share-url-loopback",
-                        "share URL \(url) is this machine's own address; recipients could not open it. Set the share's public address (--share-url)",
-                        .configuration)
-            }
-        case .share(let failure):
-            switch failure {
-            case .write(let file):
-                return ("share-write-failed", "share: \(file.isNoSpace ? "\(file.path): disk full" : "\(file)"); the message was not written",
-                        .cannotWrite)
-            case .verificationFailed:
-                return ("share-verification-failed",
-                        "share: the file read back differs from what was written (failing disk?); the message was not written", .cannotWrite)
-            case .unreadableMetadata(let path):
-                return ("share-metadata-unreadable", "share: \(path): unreadable metadata; the message was not written", .cannotWrite)
-            }
-        case .template(let reason):
-            return ("template-invalid", reason, .configuration)
-        case .internalError(let message):
-            return ("internal-error", "internal error: \(message)", .internalError)
+        case .input(let failure): (code, status) = (failure.kind.rawValue, failure.isUnreadable ? .unreadable : .notAMessage)
+        case .signedOrEncrypted: (code, status) = ("signed-or-encrypted", .notAMessage)
+        case .damagedPart: (code, status) = ("damaged-part", .notAMessage)
+        case .outputExists: (code, status) = ("output-exists", .cannotWrite)
+        case .write(let failure): (code, status) = (failure.isNoSpace ? "disk-full" : "cannot-write", .cannotWrite)
+        case .archive: (code, status) = ("archive-failed", .internalError)
+        case .shareURL(.missing): (code, status) = ("share-url-missing", .configuration)
+        case .shareURL(.invalid): (code, status) = ("share-url-invalid", .configuration)
+        case .shareURL(.loopback): (code, status) = ("share-url-loopback", .configuration)
+        case .share(.write): (code, status) = ("share-write-failed", .cannotWrite)
+        case .share(.verificationFailed): (code, status) = ("share-verification-failed", .cannotWrite)
+        case .share(.unreadableMetadata): (code, status) = ("share-metadata-unreadable", .cannotWrite)
+        case .template: (code, status) = ("template-invalid", .configuration)
+        case .internalError: (code, status) = ("internal-error", .internalError)
         }
+        return (code, catalog.fixError(error, catalog), status)
     }
 }

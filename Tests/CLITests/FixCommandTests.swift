@@ -230,6 +230,10 @@ struct FixCommandTests {
         #expect(run.status == 73)
         #expect(run.stderr.contains("exists; use --force"))
         #expect(try String(contentsOf: output, encoding: .utf8) == "mine")
+        // The same line in Traditional Chinese, from the catalogue; JSON keeps the code and the English text.
+        let chinese = try Tool.run(["fix", "--lang", "zh-Hant", "--json", "--limit", "36kB", input])
+        #expect(chinese.status == 73 && chinese.stderr.contains("檔案已存在；如要取代，請加上 --force"))
+        #expect(chinese.stdout.contains("\"code\":\"output-exists\"") && chinese.stdout.contains("exists; use --force"))
         #expect(try Tool.run(["fix", "--force", "--limit", "36kB", input]).status == 0)
     }
 

@@ -60,6 +60,8 @@ public struct Catalog: Sendable {
     public var fixNoAttachments: String
     public var fixNothingWritten: String
     public var fixLinkInPlan: @Sendable (String) -> String
+    /// The one line for a `fix` that could not go on (an unreadable input has its own, `failure`).
+    public var fixError: @Sendable (FixError, _ catalog: Catalog) -> String
 }
 
 extension Catalog {
@@ -133,7 +135,31 @@ extension Catalog {
         fixStillOverRemoved: "even with every attachment left out it does not fit: what is left is the message's text and the images it shows inline",
         fixNoAttachments: "it has no attachments to compress or link: its text (and the images it shows inline) alone is over the limit; shorten it, split it into several messages, or send the content as a file another way",
         fixNothingWritten: "nothing was written: no change mailprep can make would make it fit",
-        fixLinkInPlan: { "\($0): its address is made when it is shared" }
+        fixLinkInPlan: { "\($0): its address is made when it is shared" },
+        fixError: { error, catalog in
+            switch error {
+            case .input(let failure): catalog.failure(failure)
+            case .signedOrEncrypted(let file):
+                "\(file): signed or encrypted; changing it would break the signature or the encryption, so mailprep will not"
+            case .damagedPart(let file, let path, let filename, let problem):
+                "\(file): part \(path)\(filename.map { " (\($0))" } ?? "") is damaged (\(problem)); mailprep will not compress it"
+            case .outputExists(let path): "\(path): exists; use --force to replace it"
+            case .write(let failure):
+                failure.isNoSpace ? "\(failure.path): disk full; nothing was written" : "\(failure); nothing was written"
+            case .archive(let failure): "libarchive: \(failure.message); nothing was written"
+            case .shareURL(.missing): catalog.fixNoShareURL
+            case .shareURL(.invalid(let url)): "share URL \(url): not an http or https address"
+            case .shareURL(.loopback(let url)):
+                "share URL \(url) is this machine's own address; recipients could not open it. Set the share's public address (--share-url)"
+            case .share(.write(let file)):
+                "share: \(file.isNoSpace ? "\(file.path): disk full" : "\(file)"); the message was not written"
+            case .share(.verificationFailed):
+                "share: the file read back differs from what was written (failing disk?); the message was not written"
+            case .share(.unreadableMetadata(let path)): "share: \(path): unreadable metadata; the message was not written"
+            case .template(let reason): reason
+            case .internalError(let message): "internal error: \(message)"
+            }
+        }
     )
 
     public static let traditionalChinese = Catalog(
@@ -206,6 +232,26 @@ extension Catalog {
         fixStillOverRemoved: "所有附件都移除後仍超出上限：餘下的是郵件內文及內嵌圖片",
         fixNoAttachments: "郵件沒有可壓縮或改為連結的附件：單是內文（及內嵌圖片）已超出上限；請刪減內容、分成幾封郵件寄出，或以其他方式把內容作為檔案傳送",
         fixNothingWritten: "沒有寫出任何檔案：mailprep 能做的改動都無法令郵件符合上限",
-        fixLinkInPlan: { "\($0)：分享時才產生連結網址" }
+        fixLinkInPlan: { "\($0)：分享時才產生連結網址" },
+        fixError: { error, catalog in
+            switch error {
+            case .input(let failure): catalog.failure(failure)
+            case .signedOrEncrypted(let file): "\(file)：郵件已簽署或加密；任何改動都會破壞簽署或加密，mailprep 不會更改"
+            case .damagedPart(let file, let path, let filename, let problem):
+                "\(file)：第 \(path) 部分\(filename.map { "（\($0)）" } ?? "")已損壞（\(problem)）；mailprep 不會壓縮它"
+            case .outputExists(let path): "\(path)：檔案已存在；如要取代，請加上 --force"
+            case .write(let failure):
+                failure.isNoSpace ? "\(failure.path)：磁碟已滿；沒有寫出任何檔案" : "\(failure)；沒有寫出任何檔案"
+            case .archive(let failure): "libarchive：\(failure.message)；沒有寫出任何檔案"
+            case .shareURL(.missing): catalog.fixNoShareURL
+            case .shareURL(.invalid(let url)): "分享網址 \(url)：不是 http 或 https 網址"
+            case .shareURL(.loopback(let url)): "分享網址 \(url) 是本機自己的位址，收件人無法開啟；請設定分享資料夾的公開網址（--share-url）"
+            case .share(.write(let file)): "分享資料夾：\(file.isNoSpace ? "\(file.path)：磁碟已滿" : "\(file)")；郵件沒有寫出"
+            case .share(.verificationFailed): "分享資料夾：讀回的檔案與寫入的不同（磁碟可能有故障）；郵件沒有寫出"
+            case .share(.unreadableMetadata(let path)): "分享資料夾：\(path)：無法讀取記錄；郵件沒有寫出"
+            case .template(let reason): reason
+            case .internalError(let message): "內部錯誤：\(message)"
+            }
+        }
     )
 }

@@ -55,7 +55,7 @@ enum ShareLines {
     static func text(_ entry: ShareEntry, now: Date) -> String {
         let state = entry.isExpired(at: now) ? "expired" : "until \(LinkBlock.isoDate(entry.expires).prefix(10))"
         return "\(entry.token)  \(ByteCount.human(entry.size))  \(state)  \(entry.downloads) downloads"
-            + (entry.isProtected ? "  password" : "") + "  \(entry.fileName)" + (entry.messageID.map { "  \($0)" } ?? "") + "\n"
+            + (entry.isProtected ? "  password" : "") + "  " + TerminalText.escaped(entry.fileName) + (entry.messageID.map { "  " + TerminalText.escaped($0) } ?? "") + "\n"
     }
 
     /// One entry for tools: what the metadata says, but only whether there is a password, never its hash.

@@ -188,3 +188,21 @@ enum Schema {
         if run.status != 0 { throw Invalid(description: "schema validation failed: \(run.stdout)\(run.stderr)") }
     }
 }
+
+extension CheckCommandTests {
+    @Test("a Subject and file names with terminal escapes are shown escaped, never sent to the terminal as they are")
+    func terminalEscapes() throws {
+        let folder = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let input = folder.appendingPathComponent("escapes.eml")
+        // ESC [2J clears the screen; ESC ]0; sets the window title; U+202E reverses what follows.
+        let text = "From: a@example.org\r\nSubject: =?UTF-8?B?" + Data("Hi\u{1B}[2J\u{1B}]0;pwned\u{07}".utf8).base64EncodedString() + "?=\r\n"
+            + "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nHi\r\n"
+            + "--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename*=UTF-8''a%1B%5B31mred%E2%80%AEfdp.exe\r\n\r\nx\r\n--b--\r\n"
+        try Data(text.utf8).write(to: input)
+        let run = try Tool.run(["check", input.path])
+        #expect(!run.stdout.contains("\u{1B}[2J") && !run.stdout.contains("\u{1B}]0;") && !run.stdout.contains("\u{202E}"))
+        #expect(run.stdout.contains("Hi\\e[2J\\e]0;pwned\\u{7}"))
+        #expect(run.stdout.contains("a\\e[31mred\\u{202E}fdp.exe"))
+    }
+}

@@ -187,7 +187,8 @@ struct FixCommandTests {
     }
 
     @Test("refusals and failures: one line, the right status, nothing written", arguments: [
-        ("malformed-unclosed-truncated-base64.eml", [String](), Int32(65), "is damaged (truncated-base64)"),
+        ("malformed-unclosed-truncated-base64.eml", ["--strategy", "link", "--share-url", "https://files.example.org/m/"], Int32(65),
+         "is damaged (truncated-base64)"),
         ("empty.eml", [], 65, "empty file"),
         ("no-such.eml", [], 66, "no such file"),
     ])

@@ -139,18 +139,24 @@ struct FixJobTests {
         #expect(!FileManager.default.fileExists(atPath: scratch.output))
     }
 
-    @Test("a damaged attachment is refused rather than compressed")
+    @Test("a damaged attachment the plan would share is refused, as one it would compress is; nothing is shared")
     func damaged() throws {
         let scratch = try Scratch("malformed-unclosed-truncated-base64.eml")
         defer { scratch.remove() }
+        let share = scratch.folder.appendingPathComponent("share").path
         do {
-            _ = try Self.job(limit: 1).run(input: scratch.input, output: .file(scratch.output), force: false, planOnly: false)
+            _ = try LinkTests.job(limit: 1, strategy: .link, share: share)
+                .run(input: scratch.input, output: .file(scratch.output), force: false, planOnly: false)
             Issue.record("expected a damaged-part error")
         } catch {
             guard case .damagedPart(_, let path, _, let problem) = error else { Issue.record("\(error)"); return }
             #expect(path == "2" && problem == "truncated-base64")
         }
         #expect(try scratch.others().isEmpty)
+        // Random bytes do not compress: compressing alone leaves it in the message, so nothing hides the damage and
+        // nothing is refused; nothing can make it fit, so nothing is written.
+        let kept = try Self.job(limit: 1).run(input: scratch.input, output: .file(scratch.output), force: false, planOnly: false)
+        #expect(kept.nothingWritten && kept.plan.compressions.isEmpty)
     }
 
     @Test("an existing output is replaced only with force; in place keeps the original as .orig")

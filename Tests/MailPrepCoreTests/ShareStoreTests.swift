@@ -70,6 +70,18 @@ struct ShareStoreTests {
         ("..", "attachment"),
         ("", "attachment"),
         ("報告 2026.pdf", "報告 2026.pdf"),
+        ("..\\..\\win.txt", "win.txt"),
+        ("invoice\r\nhttps://evil.example/phish/invoice.pdf", "invoice.pdf"),
+        ("notes\r\n- evil.pdf: https\u{FF1A}\u{FF0F}\u{FF0F}evil.example.pdf", "notes- evil.pdf_ https\u{FF1A}\u{FF0F}\u{FF0F}evil.example.pdf"),
+        ("report:2026?.csv", "report_2026_.csv"),
+        ("CON.txt", "_CON.txt"),
+        ("nul", "_nul"),
+        ("lpt9.log", "_lpt9.log"),
+        ("CONTRACT.pdf", "CONTRACT.pdf"),
+        ("e" + String(repeating: "\u{0301}", count: 150), "e\u{0301}\u{0301}\u{0301}\u{0301}"),
+        ("x" + String(repeating: "\u{0301}", count: 300) + ".pdf", "x\u{0301}\u{0301}\u{0301}\u{0301}.pdf"),
+        ("\u{0301}\u{0301}.pdf", "pdf"),
+        ("Vi\u{1EC7}t Nam.txt", "Vi\u{1EC7}t Nam.txt"),
     ])
     func safeNames(name: String, expected: String) {
         #expect(SafeFilename.make(name) == expected)

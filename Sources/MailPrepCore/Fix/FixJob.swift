@@ -95,7 +95,6 @@ public struct FixJob: Sendable {
         if message.isSignedOrEncrypted { throw .signedOrEncrypted(file: input) }
         let source: SourceFile
         do { source = try SourceFile(path: path) } catch { throw .write(error as? FileError ?? FileError(path: path, errno: EIO, operation: "open")) }
-        if options.strategy != .link { try refuseDamagedCandidates(message, file: input) }
 
         let policy = check.policy
         let limitsFor: (Int64, Int64) -> [AppliedLimit] = { wire, decoded in
@@ -111,6 +110,7 @@ public struct FixJob: Sendable {
                                                      forcedLinks: Set(context.initialLinks())),
                               limitsFor: limitsFor)
         var plan = context.withLinks(try planner.plan())
+        try refuseDamaged(plan, in: message, file: input)
         func planResult() -> FixResult {
             var result = FixResult(file: input, plan: plan, predictedWireBytes: plan.wireBytes, planOnly: true)
             result.linksNeedAddress = !plan.fits && context.linksNeedAddress
@@ -158,6 +158,7 @@ public struct FixJob: Sendable {
                 for (key, archive) in archives.made { planner.model.made[key] = archive.bytes }
                 if round < Self.maximumRounds {
                     plan = context.withLinks(try planner.plan())
+                    try refuseDamaged(plan, in: message, file: input)
                     archives.discard(except: plan)
                     continue
                 }
@@ -175,6 +176,7 @@ public struct FixJob: Sendable {
                                                  compressed: plan.compressions.map(\.entity).sorted(),
                                                  level: plan.compressions.first?.level ?? 0))
             plan = context.withLinks(try planner.plan())
+            try refuseDamaged(plan, in: message, file: input)
         }
         plan = archives.timed(plan)
         // Real compression can drop what the estimate chose (it gained too little): the same question again.
@@ -274,10 +276,14 @@ public struct FixJob: Sendable {
         return (sink.written, written.wireBytes)
     }
 
-    private func refuseDamagedCandidates(_ message: Message, file: String) throws(FixError) {
+    /// A damaged attachment (truncated or invalid base64, truncated uuencode) the plan would compress or share is
+    /// refused: an archive or a download would hide the damage from the recipient. Left in the message, or left out
+    /// with a note, it shows as it is.
+    private func refuseDamaged(_ plan: FixPlan, in message: Message, file: String) throws(FixError) {
         let damage: Set<Defect.Code> = [.truncatedBase64, .invalidBase64Characters, .truncatedUuencode]
-        for entity in message.entities where entity.isLeaf && CompressionPolicy.reasonToSkip(entity, in: message) == nil {
-            if let defect = message.defects.first(where: { $0.path == entity.path && damage.contains($0.code) }) {
+        for action in plan.compressions + plan.links {
+            let entity = message.entities[action.entity]
+            if let defect = message.defects.first(where: { $0.path == (entity.path.isEmpty ? nil : entity.path) && damage.contains($0.code) }) {
                 throw .damagedPart(file: file, path: entity.path, filename: entity.filename, problem: defect.code.rawValue)
             }
         }

@@ -72,8 +72,9 @@ public struct FixAction: Sendable {
     /// Fraction of octets saved.
     public var gain: Double { beforeBytes > 0 ? 1 - Double(afterBytes) / Double(beforeBytes) : 0 }
 
-    /// The name of the file inside the archive: the attachment's, or one made from its section.
-    var fileName: String { filename ?? "attachment-\(path).bin" }
+    /// The name of the file inside the archive: the attachment's made safe (no path can escape an archive), or one
+    /// made from its section.
+    var fileName: String { SafeFilename.make(filename ?? "attachment-\(path).bin") }
 
     /// The name the archive gets in the message: the file's name with the format's extension added.
     func archiveName(for format: ArchiveFormat) -> String { fileName + "." + format.fileExtension }

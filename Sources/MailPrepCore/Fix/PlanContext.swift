@@ -40,13 +40,14 @@ struct PlanContext {
         options.strategy == .auto && options.share != nil && options.share?.baseURL == nil && !candidates.isEmpty
     }
 
-    /// The name a linked file is stored and served under, and the name the message shows.
+    /// The name a linked file is stored and served under, and the name the message shows: the same, made safe (a
+    /// name with CR LF or a right-to-left override must not forge lines or disguise a file in the link block).
     func names(of index: Int) -> (file: String, shown: String) {
         let entity = message.entities[index]
         var name = entity.filename
         if name == nil && entity.kind == .message { name = "message-\(entity.path).eml" }
         let file = SafeFilename.make(name ?? "attachment-\(entity.path).bin")
-        return (file, name ?? file)
+        return (file, file)
     }
 
     /// Links with stand-in tokens and digests of the real lengths.

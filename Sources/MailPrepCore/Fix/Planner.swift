@@ -44,7 +44,7 @@ struct SizeModel {
 
     /// The file name inside an archive and the archive's name in the message.
     func archiveName(of candidate: PlanCandidate, bundle: String?) -> String {
-        bundle ?? (candidate.filename ?? "attachment-\(candidate.path).bin") + "." + format.fileExtension
+        bundle ?? SafeFilename.make(candidate.filename ?? "attachment-\(candidate.path).bin") + "." + format.fileExtension
     }
 
     /// Octets of the archive of `key`, and whether the figure is exact. An archive not made is estimated from the

@@ -11,7 +11,8 @@ public struct FixReport: Sendable {
     public func render(_ result: FixResult) -> String {
         let catalog = text.catalog
         var lines: [String] = []
-        lines.append(result.planOnly || result.nothingWritten ? catalog.fixPlanFor(result.file) : "\(result.file) → \(result.output ?? "-")")
+        lines.append(result.planOnly || result.nothingWritten ? catalog.fixPlanFor(TerminalText.escaped(result.file))
+            : TerminalText.escaped(result.file) + " → " + TerminalText.escaped(result.output ?? "-"))
         let bundledBefore = result.plan.actions.filter(\.bundled).reduce(Int64(0)) { $0 + $1.beforeBytes }
         let rows = result.plan.actions.map { action -> [String] in
             let what: String
@@ -32,7 +33,7 @@ public struct FixReport: Sendable {
             let after = action.kind == .compress && !inBundle ? (action.estimated ? "≈" : "") + ByteCount.human(action.afterBytes) : ""
             let ratio = action.kind == .compress && !inBundle ? "\(Int((Double(action.afterBytes) / Double(max(1, before)) * 100).rounded()))%" : ""
             let time = action.seconds.map { String(format: "%.2f s", $0) } ?? ""
-            return [action.path, DisplayWidth.truncateMiddle(action.filename ?? "", to: 40), what,
+            return [action.path, DisplayWidth.truncateMiddle(TerminalText.escaped(action.filename ?? ""), to: 40), what,
                     ByteCount.human(action.beforeBytes), after, ratio, time]
         }
         let header = [catalog.columnPart, catalog.columnName, catalog.fixColumnAction, catalog.fixColumnBefore,
@@ -56,7 +57,7 @@ public struct FixReport: Sendable {
                 if !largest.isEmpty { lines.append("  " + catalog.fixLargest) }
                 for action in largest {
                     let name = action.kind == .compress ? action.archiveName : action.filename
-                    lines.append("    \(DisplayWidth.pad(ByteCount.human(action.afterWireBytes), to: 9)) \(action.path) \(name ?? "")")
+                    lines.append("    \(DisplayWidth.pad(ByteCount.human(action.afterWireBytes), to: 9)) \(action.path) " + TerminalText.escaped(name ?? ""))
                 }
                 if result.linksNeedAddress {
                     lines.append("  " + text.paint(catalog.fixNoShareURL, "33"))
@@ -79,7 +80,7 @@ public struct FixReport: Sendable {
                 lines.append("  " + catalog.fixLinksUntil(until ?? "-"))
                 for action in links {
                     // A plan has no token yet: its address is shown with a stand-in.
-                    lines.append("    " + (action.shared == nil ? catalog.fixLinkInPlan(action.filename ?? action.path) : action.url ?? ""))
+                    lines.append("    " + (action.shared == nil ? catalog.fixLinkInPlan(TerminalText.escaped(action.filename ?? action.path)) : action.url ?? ""))
                 }
             }
             if let password = result.password { lines.append("  " + text.paint(catalog.fixPassword(password), "1")) }

@@ -22,11 +22,11 @@ public struct TextReport: Sendable {
     /// The full report of one message.
     public func render(_ result: CheckResult) -> String {
         var lines: [String] = []
-        let subject = result.subject.map { " — \($0)" } ?? ""
-        lines.append(paint(result.file, "1") + subject)
+        let subject = result.subject.map { " — " + TerminalText.escaped($0) } ?? ""
+        lines.append(paint(TerminalText.escaped(result.file), "1") + subject)
 
         let rows = result.parts.map { part in
-            [part.path, part.contentType, DisplayWidth.truncateMiddle(part.filename ?? "", to: 60), part.transferEncoding,
+            [part.path, part.contentType, DisplayWidth.truncateMiddle(TerminalText.escaped(part.filename ?? ""), to: 60), part.transferEncoding,
              ByteCount.human(part.wireBytes), ByteCount.human(part.decodedBytes)]
         }
         let header = [catalog.columnPart, catalog.columnType, catalog.columnName, catalog.columnEncoding,

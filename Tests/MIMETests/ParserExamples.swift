@@ -176,3 +176,21 @@ struct ParserExamples {
         #expect(!parse("Subject: x\n\nbody\n").isSignedOrEncrypted)
     }
 }
+
+extension ParserExamples {
+    @Test("a part header cut off at the end of the file: an empty body, never a negative size")
+    func headerCutOffAtTheEnd() {
+        for text in ["From: a@example.org\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Transfer-Encoding: base64",
+                     "From: a@example.org\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain"] {
+            let message = MessageParser.parse(Array(text.utf8))
+            #expect(message.leaves.count == 1)
+            #expect(message.leaves.allSatisfy { $0.bodyWireBytes == 0 && $0.decodedBytes == 0 })
+        }
+    }
+
+    @Test("a message that is an attached message is section 1, as a single-part body is")
+    func rootMessageIsSectionOne() {
+        let message = MessageParser.parse(Array("From: a@example.org\r\nContent-Type: message/rfc822\r\n\r\nFrom: b@example.org\r\n\r\nhi\r\n".utf8))
+        #expect(message.root.kind == .message && message.root.path == "1")
+    }
+}

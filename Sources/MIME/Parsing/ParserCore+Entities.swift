@@ -54,8 +54,8 @@ extension ParserCore {
         } else if type.type == "message" && (type.subtype == "rfc822" || type.subtype == "global") {
             entity.kind = .message
         }
-        if entity.kind == .leaf && entity.path.isEmpty {
-            entity.path = "1"  // IMAP: the body of a single-part message is section 1
+        if entity.kind != .multipart && entity.path.isEmpty {
+            entity.path = "1"  // IMAP: the body of a single-part message (an attached message too) is section 1
         }
         entities[current] = entity
 

@@ -119,8 +119,11 @@ struct ParserCore {
             } else {
                 // A part of a multipart that never closes: the last line break goes with the missing delimiter,
                 // as it would with a real one.
-                let leafEnd = pending.map { WirePosition(offset: $0.offset, addedOctets: bareLineFeeds - ($0.bare ? 1 : 0)) }
+                var leafEnd = pending.map { WirePosition(offset: $0.offset, addedOctets: bareLineFeeds - ($0.bare ? 1 : 0)) }
                     ?? WirePosition(offset: total, addedOctets: bareLineFeeds)
+                // A header cut off at the end: the CRLF a client adds ends the header, and the body is empty.
+                let bodyStart = entities[current].bodyStart
+                if leafEnd.offset + leafEnd.addedOctets < bodyStart.offset + bodyStart.addedOctets { leafEnd = bodyStart }
                 closeLeaf(at: leafEnd)
             }
         }

@@ -106,7 +106,8 @@ public struct ShareServer: Sendable {
             return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         case .file(let path, let range):
             // Opened now: a prune that deletes the file meanwhile does not cut this download short.
-            let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            // Never through a symbolic link: only a token's own file can be reached.
+            let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
             guard descriptor >= 0 else { throw HTTPError(.notFound) }
             let file = OpenFile(descriptor: descriptor)
             let count = Int(range.upperBound - range.lowerBound + 1)

@@ -10,6 +10,7 @@ import Yams
 ///     expires: 30d                              # how long links work
 ///     templates: ~/.config/mailprep/templates   # link.txt.mustache, link.html.mustache
 ///     listen: 127.0.0.1:8025                    # mailprep serve
+///     share_mode: owner                         # or group: a web server in your group may read the share
 ///
 /// Found at --config, else $MAILPREP_CONFIG, else `$XDG_CONFIG_HOME/mailprep/config.yaml` (`~/.config/...`) on
 /// Linux, `~/Library/Application Support/mailprep/config.yaml` on macOS. A missing default file is no error; an
@@ -20,10 +21,11 @@ struct Configuration: Equatable {
     var expires: String?
     var templates: String?
     var listen: String?
+    var shareMode: ShareStore.Access?
     /// The file read, if any.
     var path: String?
 
-    static let keys: Set<String> = ["share", "share_url", "expires", "templates", "listen"]
+    static let keys: Set<String> = ["share", "share_url", "expires", "templates", "listen", "share_mode"]
 
     static func defaultPath(environment: [String: String]) -> String {
         defaultFolder(environment: environment) + "/config.yaml"
@@ -70,6 +72,11 @@ struct Configuration: Equatable {
             case "share_url": configuration.shareURL = scalar
             case "expires": configuration.expires = scalar
             case "templates": configuration.templates = expanded
+            case "share_mode":
+                guard let access = ShareStore.Access(rawValue: scalar) else {
+                    throw Invalid(description: "\(path): share_mode \(scalar): use owner or group")
+                }
+                configuration.shareMode = access
             default: configuration.listen = scalar
             }
         }
@@ -109,6 +116,7 @@ struct ShareFolderOptions: ParsableArguments {
     }
 
     func store(_ configuration: Configuration) -> ShareStore {
-        ShareStore(root: share ?? configuration.share ?? ShareStore.defaultRoot(environment: ProcessInfo.processInfo.environment))
+        ShareStore(root: share ?? configuration.share ?? ShareStore.defaultRoot(environment: ProcessInfo.processInfo.environment),
+                   access: configuration.shareMode ?? .owner)
     }
 }

@@ -44,7 +44,7 @@ struct ServeCommand: AsyncParsableCommand {
         let store = shareFolder.store(configuration)
         var isFolder: ObjCBool = false
         if !FileManager.default.fileExists(atPath: store.root, isDirectory: &isFolder) || !isFolder.boolValue {
-            try? FileManager.default.createDirectory(atPath: store.root, withIntermediateDirectories: true)
+            try? store.createRoot()
         }
         let log = AccessLog()
         let server = ShareServer(store: store, host: address.host, port: address.port) { line in log.write(line) }

@@ -115,3 +115,57 @@ struct ShareStoreTests {
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
+
+extension ShareStoreTests {
+    static func mode(_ path: String) -> mode_t {
+        var info = stat()
+        return stat(path, &info) == 0 ? info.st_mode & 0o777 : 0
+    }
+
+    @Test("shared files are the owner's alone, even in a share folder others can list; group access only when asked for",
+          arguments: [(ShareStore.Access.owner, mode_t(0o700), mode_t(0o600)), (.group, 0o750, 0o640)])
+    func permissions(access: ShareStore.Access, folderMode: mode_t, fileMode: mode_t) throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("perm-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let share = ShareStore(root: root, access: access)
+        let entry = try share.put(name: "私人.pdf", contentType: "application/pdf", expires: Date().addingTimeInterval(60), messageID: nil,
+                                  password: "a-b") { try $0.write([1, 2, 3]) }
+        #expect(Self.mode(root + "/" + entry.token) == folderMode)
+        #expect(Self.mode(share.filePath(of: entry)) == fileMode)
+        #expect(Self.mode(root + "/" + entry.token + "/" + ShareStore.metadataName) == 0o600, "it holds the password's hash")
+    }
+}
+
+extension ShareStoreTests {
+    @Test("a record edited to name another file, a file replaced by a symbolic link, a token folder that is one: nothing is served")
+    func tamperedEntries() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tamper-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let share = ShareStore(root: root)
+        let put = { (name: String) throws -> ShareEntry in
+            try share.put(name: name, contentType: "text/plain", expires: Date().addingTimeInterval(600), messageID: nil) { try $0.write([1]) }
+        }
+        let edited = try put("a.txt")
+        var record = edited
+        record.fileName = "../../../../../etc/hostname"
+        try ShareStore.writeMetadata(record, to: root + "/" + edited.token)
+        #expect(share.entry(token: edited.token) == nil)
+
+        let linked = try put("b.txt")
+        try FileManager.default.removeItem(atPath: share.filePath(of: linked))
+        try FileManager.default.createSymbolicLink(atPath: share.filePath(of: linked), withDestinationPath: "/etc/hostname")
+        #expect(share.entry(token: linked.token) == nil)
+
+        let outside = try put("c.txt")
+        let elsewhere = root + "-elsewhere"
+        defer { try? FileManager.default.removeItem(atPath: elsewhere) }
+        try FileManager.default.moveItem(atPath: root + "/" + outside.token, toPath: elsewhere)
+        try FileManager.default.createSymbolicLink(atPath: root + "/" + outside.token, withDestinationPath: elsewhere)
+        #expect(share.entry(token: outside.token) == nil)
+
+        let fine = try put("d.txt")
+        #expect(share.entry(token: fine.token)?.fileName == "d.txt")
+        #expect(share.list().map(\.token) == [fine.token])
+    }
+}

@@ -90,8 +90,35 @@ public struct ShareStore: Sendable {
     public static let metadataName = ".mailprep-share.json"
     static let incomingName = ".incoming"
 
-    public init(root: String) {
+    /// Who may read what is shared, beside its owner.
+    public enum Access: String, Sendable, CaseIterable {
+        /// Only the owner (folders 0700, files 0600): `mailprep serve` runs as the owner.
+        case owner
+        /// The owner's group too (0750, 0640): for a web server (nginx, Caddy) in that group.
+        case group
+
+        var folderMode: mode_t { self == .owner ? 0o700 : 0o750 }
+        var fileMode: mode_t { self == .owner ? 0o600 : 0o640 }
+    }
+
+    /// Who may read the share's folders and files; `share_mode` in the configuration file.
+    public var access: Access
+
+    public init(root: String, access: Access = .owner) {
         self.root = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
+        self.access = access
+    }
+
+    /// Makes the share folder if it is missing, readable as `access` says (an existing folder is left as it is).
+    public func createRoot() throws(ShareError) {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: root, isDirectory: &isFolder) && isFolder.boolValue { return }
+        do {
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: Int(access.folderMode)])
+        } catch {
+            throw .write(FileError(path: root, errno: EACCES, operation: "create folder"))
+        }
     }
 
     /// The default folder: `$XDG_DATA_HOME/mailprep/share` (else `~/.local/share/...`) on Linux,
@@ -112,6 +139,7 @@ public struct ShareStore: Sendable {
     public func put(name: String?, contentType: String, expires: Date, messageID: String?, password: String? = nil,
                     now: Date = Date(), write: (inout ShareSink) throws -> Void) throws(ShareError) -> ShareEntry {
         let incoming = root + "/" + Self.incomingName
+        try createRoot()
         do {
             try FileManager.default.createDirectory(atPath: incoming, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
@@ -123,11 +151,13 @@ public struct ShareStore: Sendable {
         // Everything is made in a staging folder inside `.incoming` and renamed into the share in one step, so a
         // token's folder is either whole (file and metadata) or absent, whenever the process dies.
         let staging = incoming + "/" + token
-        guard mkdir(staging, 0o755) == 0 else { throw .write(FileError(path: staging, errno: errno, operation: "create folder")) }
+        // The token folder and file are the owner's alone unless `access` says otherwise; chmod, since umask
+        // could only take permissions away.
+        guard mkdir(staging, access.folderMode) == 0, chmod(staging, access.folderMode) == 0 else { throw .write(FileError(path: staging, errno: errno, operation: "create folder")) }
         var committed = false
         defer { if !committed { try? FileManager.default.removeItem(atPath: staging) } }
         let temporary: AtomicFile
-        do { temporary = try AtomicFile(path: staging + "/" + fileName, mode: 0o644) } catch { throw Self.wrap(error, path: staging) }
+        do { temporary = try AtomicFile(path: staging + "/" + fileName, mode: access.fileMode) } catch { throw Self.wrap(error, path: staging) }
         defer { temporary.discard() }
 
         // Write, hashing on the way; then sync, read back and compare.
@@ -202,7 +232,7 @@ public struct ShareStore: Sendable {
     /// Every entry in the share, oldest first; folders without readable metadata are skipped.
     public func list() -> [ShareEntry] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
-        return names.filter { !$0.hasPrefix(".") }.compactMap { try? Self.readMetadata(in: root + "/" + $0) }
+        return names.filter { !$0.hasPrefix(".") }.compactMap { entry(token: $0) }
             .sorted { $0.created < $1.created }
     }
 
@@ -227,9 +257,16 @@ public struct ShareStore: Sendable {
     }
 
     /// The entry for a token, if it exists (the server's look-up).
+    /// The entry of a token, when its folder is a real folder (not a symbolic link out of the share) and its record
+    /// names its own token and a safe file name: a record edited to say `../../etc/passwd` reaches nothing.
     public func entry(token: String) -> ShareEntry? {
         guard Self.isToken(token) else { return nil }
-        return try? Self.readMetadata(in: root + "/" + token)
+        var info = stat()
+        guard lstat(root + "/" + token, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { return nil }
+        guard let entry = try? Self.readMetadata(in: root + "/" + token), entry.token == token,
+              SafeFilename.make(entry.fileName) == entry.fileName else { return nil }
+        guard lstat(filePath(of: entry), &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+        return entry
     }
 
     /// Path of the shared file of an entry.
@@ -259,7 +296,8 @@ public struct ShareStore: Sendable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
         let data = try encoder.encode(entry)
-        let file = try AtomicFile(path: folder + "/" + metadataName, mode: 0o644)
+        // It holds the password's hash: the owner's alone, whatever `access` is (web servers hide dotfiles anyway).
+        let file = try AtomicFile(path: folder + "/" + metadataName, mode: 0o600)
         var sink = FileSink(descriptor: file.descriptor, path: file.temporaryPath)
         try sink.write(Array(data))
         try sink.flush()

@@ -107,6 +107,8 @@ struct FixCommand: ParsableCommand {
     func run() throws {
         // Past a file-size limit, write(2) then fails with EFBIG, which is reported and cleaned up like a full disk.
         signal(SIGXFSZ, SIG_IGN)
+        // Ctrl-C, SIGTERM, SIGHUP: the temporary files and pending shared files of this run go with it.
+        Leftovers.removeOnSignals()
         let job = FixJob(check: MessageCheck(policy: try limitOptions.policy()), options: try fixOptions())
         let destination: FixOutput
         if inPlace {

@@ -25,7 +25,10 @@ final class ArchiveSet: @unchecked Sendable {
     }
 
     deinit {
-        for archive in made.values { unlink(archive.path) }
+        for archive in made.values {
+            unlink(archive.path)
+            Leftovers.unregister(archive.path)
+        }
     }
 
     /// The archives these actions need: one per attachment, or one for all bundled ones.
@@ -61,9 +64,10 @@ final class ArchiveSet: @unchecked Sendable {
 
     private func makeOne(_ group: [FixAction], message: Message, source: SourceFile, format: ArchiveFormat, date: Int64) throws -> Made {
         let start = DispatchTime.now()
-        guard let (descriptor, path) = temporaryFile("\(folder)/.mailprep-archive-") else {
+        guard let (descriptor, path) = temporaryFile("\(folder)/.\(Leftovers.marker)archive-") else {
             throw FileError(path: folder, errno: errno, operation: "create")
         }
+        Leftovers.register(path)
         defer { close(descriptor) }
         do {
             let level = group[0].level ?? 6
@@ -85,6 +89,7 @@ final class ArchiveSet: @unchecked Sendable {
             return Made(path: path, bytes: Int64(info.st_size), level: level, seconds: seconds, members: group.map(\.entity))
         } catch {
             unlink(path)
+            Leftovers.unregister(path)
             throw error
         }
     }
@@ -119,6 +124,7 @@ final class ArchiveSet: @unchecked Sendable {
         lock.withLock {
             for (key, archive) in made where !used.contains(key) {
                 unlink(archive.path)
+                Leftovers.unregister(archive.path)
                 made[key] = nil
             }
         }

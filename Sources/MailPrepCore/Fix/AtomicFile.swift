@@ -20,11 +20,12 @@ final class AtomicFile {
         let slash = path.lastIndex(of: "/")
         let folder = slash.map { String(path[..<$0]) } ?? "."
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        guard let (descriptor, temporaryPath) = temporaryFile("\(folder.isEmpty ? "/" : folder)/.\(name).mailprep-") else {
+        guard let (descriptor, temporaryPath) = temporaryFile("\(folder.isEmpty ? "/" : folder)/.\(name).\(Leftovers.marker)") else {
             throw FileError(path: path, errno: errno, operation: "create")
         }
         self.descriptor = descriptor
         self.temporaryPath = temporaryPath
+        Leftovers.register(temporaryPath)
         fchmod(descriptor, mode & 0o777)
     }
 
@@ -46,6 +47,7 @@ final class AtomicFile {
             unlink(temporaryPath)
         }
         done = true
+        Leftovers.unregister(temporaryPath)
         Self.syncFolder(of: target)
     }
 
@@ -57,6 +59,7 @@ final class AtomicFile {
         }
         if !done {
             unlink(temporaryPath)
+            Leftovers.unregister(temporaryPath)
             done = true
         }
     }

@@ -146,6 +146,9 @@ public struct FixJob: Sendable {
         // Execute: make the archives the plan needs (in parallel); where a real archive differs from its estimate,
         // the planner is asked again with the real figure, until the plan it gives is made of real figures only.
         // Then the edits are measured from the tree; a plan that measures over (the model was wrong) is ruled out.
+        // What killed runs left here (archives, half-written messages) goes first.
+        Leftovers.sweep(folder: scratch)
+        if let outputPath { Leftovers.sweep(folder: Self.folder(of: outputPath)) }
         let archives = ArchiveSet(folder: scratch)
         var linkEdits = MessageEdits()
         var size = EditedSize(bytes: 0, wireBytes: 0, decodedBytes: 0)
@@ -237,7 +240,9 @@ public struct FixJob: Sendable {
         let result: (written: Int64, wire: Int64)
         do {
             result = try write(writer, predicted: measured, to: outputPath, replace: force || output == .inPlace, backup: backup,
-                               mode: Self.mode(of: path))
+                               mode: Self.mode(of: path)) {
+                for entry in made { try options.share?.store.publish(entry) }
+            }
         } catch {
             made.forEach { options.share?.store.remove($0) }
             throw Self.wrap(error)
@@ -253,9 +258,12 @@ public struct FixJob: Sendable {
     static let maximumRounds = 12
 
     /// Writes the message (to an atomic file or standard output) and measures what was written.
+    /// `publish` runs when the message is whole and checked, just before it appears: the shared files it links to
+    /// come into sight only then.
     private func write(_ writer: MessageWriter, predicted: (bytes: Int64, wireBytes: Int64), to outputPath: String?, replace: Bool,
-                       backup: String?, mode: mode_t) throws -> (written: Int64, wire: Int64) {
+                       backup: String?, mode: mode_t, publish: () throws -> Void) throws -> (written: Int64, wire: Int64) {
         guard let outputPath else {
+            try publish()
             var sink = FileSink(descriptor: 1, path: "-")
             try writer.write(into: &sink)
             try sink.flush()
@@ -268,6 +276,7 @@ public struct FixJob: Sendable {
         guard sink.written == predicted.bytes else {
             throw FileError(path: outputPath, errno: EIO, operation: "write (size differs from the prediction)")
         }
+        try publish()
         if let backup {
             guard link(outputPath, backup) == 0 else { throw FileError(path: backup, errno: errno, operation: "create backup") }
         }

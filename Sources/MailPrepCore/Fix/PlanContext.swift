@@ -156,8 +156,9 @@ struct PlanContext {
         return plan
     }
 
-    /// Puts one attachment into the share, decoded as it streams from the message; with `dedupe`, an unexpired
-    /// entry with the same bytes and name is used instead. Returns the entry and whether it is new.
+    /// Puts one attachment into the share, decoded as it streams from the message, pending (out of sight until the
+    /// message is written); with `dedupe`, an unexpired entry with the same bytes and name is used instead. Returns
+    /// the entry and whether it is new (and pending).
     func share(_ index: Int, store: ShareStore, expires: Date, password: String?, dedupe: Bool, now: Date) throws -> (ShareEntry, Bool) {
         let entity = message.entities[index]
         let names = names(of: index)
@@ -172,7 +173,7 @@ struct PlanContext {
         let type = entity.kind == .message ? "message/rfc822" : entity.contentType.mimeType
         let messageID = message.root.header.text("Message-ID")?.trimmingCharacters(in: .whitespaces)
         let entry = try store.put(name: names.shown, contentType: type, expires: expires, messageID: messageID, password: password,
-                                  now: now) { sink in
+                                  now: now, pending: true) { sink in
             try source.decodeBody(of: entity, into: &sink)
         }
         return (entry, true)

@@ -136,8 +136,12 @@ public struct ShareStore: Sendable {
     }
 
     /// Shares a file whose bytes `write` produces into the sink it is given (a decoder reading the message, say).
+    ///
+    /// With `pending`, the entry is made whole but kept out of sight (in `.incoming`, named for this process) until
+    /// `publish` puts it in place: `fix` publishes just before its message appears, so that a killed run leaves no
+    /// entry for a message that was never written; the next run or `share prune` removes what it left.
     public func put(name: String?, contentType: String, expires: Date, messageID: String?, password: String? = nil,
-                    now: Date = Date(), write: (inout ShareSink) throws -> Void) throws(ShareError) -> ShareEntry {
+                    now: Date = Date(), pending: Bool = false, write: (inout ShareSink) throws -> Void) throws(ShareError) -> ShareEntry {
         let incoming = root + "/" + Self.incomingName
         try createRoot()
         do {
@@ -150,12 +154,19 @@ public struct ShareStore: Sendable {
         let fileName = SafeFilename.make(name)
         // Everything is made in a staging folder inside `.incoming` and renamed into the share in one step, so a
         // token's folder is either whole (file and metadata) or absent, whenever the process dies.
-        let staging = incoming + "/" + token
+        Leftovers.sweep(folder: incoming)
+        let staging = stagingPath(token)
         // The token folder and file are the owner's alone unless `access` says otherwise; chmod, since umask
         // could only take permissions away.
         guard mkdir(staging, access.folderMode) == 0, chmod(staging, access.folderMode) == 0 else { throw .write(FileError(path: staging, errno: errno, operation: "create folder")) }
+        Leftovers.register(staging)
         var committed = false
-        defer { if !committed { try? FileManager.default.removeItem(atPath: staging) } }
+        defer {
+            if !committed {
+                try? FileManager.default.removeItem(atPath: staging)
+                Leftovers.unregister(staging)
+            }
+        }
         let temporary: AtomicFile
         do { temporary = try AtomicFile(path: staging + "/" + fileName, mode: access.fileMode) } catch { throw Self.wrap(error, path: staging) }
         defer { temporary.discard() }
@@ -182,14 +193,31 @@ public struct ShareStore: Sendable {
             try temporary.commit(replace: false)
             try Self.writeMetadata(entry, to: staging)
             AtomicFile.syncFolder(of: staging + "/" + fileName)
-            guard rename(staging, folder) == 0 else { throw FileError(path: folder, errno: errno, operation: "move into the share") }
+            if !pending { try publish(token: token) }
             committed = true
-            AtomicFile.syncFolder(of: folder)
-            AtomicFile.syncFolder(of: staging)
         } catch {
             throw Self.wrap(error, path: folder)
         }
         return entry
+    }
+
+    /// Where an entry is made before it is put in place: in `.incoming`, named for this process.
+    func stagingPath(_ token: String) -> String {
+        root + "/" + Self.incomingName + "/" + Leftovers.marker + token
+    }
+
+    /// Puts an entry made `pending` in place, whole, in one rename.
+    public func publish(_ entry: ShareEntry) throws(ShareError) {
+        do { try publish(token: entry.token) } catch { throw Self.wrap(error, path: root + "/" + entry.token) }
+    }
+
+    private func publish(token: String) throws {
+        let staging = stagingPath(token)
+        let folder = root + "/" + token
+        guard rename(staging, folder) == 0 else { throw FileError(path: folder, errno: errno, operation: "move into the share") }
+        Leftovers.unregister(staging)
+        AtomicFile.syncFolder(of: folder)
+        AtomicFile.syncFolder(of: staging)
     }
 
     /// An unexpired entry holding the same bytes under the same name (`--dedupe`), if there is one.
@@ -201,6 +229,8 @@ public struct ShareStore: Sendable {
     public func remove(_ entry: ShareEntry) {
         guard Self.isToken(entry.token) else { return }
         try? FileManager.default.removeItem(atPath: root + "/" + entry.token)
+        try? FileManager.default.removeItem(atPath: stagingPath(entry.token))
+        Leftovers.unregister(stagingPath(entry.token))
         AtomicFile.syncFolder(of: root + "/" + entry.token)
     }
 
@@ -236,8 +266,8 @@ public struct ShareStore: Sendable {
             .sorted { $0.created < $1.created }
     }
 
-    /// Removes every entry expired at `now` (and incoming files older than a day, left by a killed run);
-    /// returns the entries removed.
+    /// Removes every entry expired at `now`, and what killed runs left in `.incoming` (at once when the process is
+    /// gone, else after a day); returns the entries removed.
     @discardableResult
     public func prune(now: Date = Date(), dryRun: Bool = false) -> [ShareEntry] {
         let expired = list().filter { $0.isExpired(at: now) }
@@ -246,6 +276,7 @@ public struct ShareStore: Sendable {
             try? FileManager.default.removeItem(atPath: root + "/" + entry.token)
         }
         let incoming = root + "/" + Self.incomingName
+        Leftovers.sweep(folder: incoming)
         for name in (try? FileManager.default.contentsOfDirectory(atPath: incoming)) ?? [] {
             let path = incoming + "/" + name
             if let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date,
@@ -256,7 +287,6 @@ public struct ShareStore: Sendable {
         return expired
     }
 
-    /// The entry for a token, if it exists (the server's look-up).
     /// The entry of a token, when its folder is a real folder (not a symbolic link out of the share) and its record
     /// names its own token and a safe file name: a record edited to say `../../etc/passwd` reaches nothing.
     public func entry(token: String) -> ShareEntry? {

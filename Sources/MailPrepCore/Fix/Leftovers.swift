@@ -1,0 +1,68 @@
+import Dispatch
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The temporary files and folders of this process (output being written, archives, files entering the share):
+/// named with its process ID, removed when it finishes or fails, on Ctrl-C, SIGTERM and SIGHUP too, and, when a
+/// process was killed outright (kill -9, power loss), by the next run that finds them (`sweep`).
+public enum Leftovers {
+    /// What a temporary name carries: `mailprep-p<PID>-`.
+    public static var marker: String { "mailprep-p\(getpid())-" }
+
+    private static let lock = Lock()
+    nonisolated(unsafe) private static var paths: Set<String> = []
+    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
+
+    static func register(_ path: String) {
+        lock.withLock { _ = paths.insert(path) }
+    }
+
+    static func unregister(_ path: String) {
+        lock.withLock { _ = paths.remove(path) }
+    }
+
+    /// Removes every registered path now (a signal is ending the process).
+    static func removeAll() {
+        let all = lock.withLock { paths }
+        for path in all { try? FileManager.default.removeItem(atPath: path) }
+    }
+
+    /// On SIGINT, SIGTERM and SIGHUP: remove this process's temporary files, then end as the signal would.
+    public static func removeOnSignals() {
+        lock.withLock {
+            guard sources.isEmpty else { return }
+            for number in [SIGINT, SIGTERM, SIGHUP] {
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler {
+                    removeAll()
+                    signal(number, SIG_DFL)
+                    raise(number)
+                }
+                source.resume()
+                sources.append(source)
+            }
+        }
+    }
+
+    /// Removes the entries of `folder` whose names carry the marker of a process that no longer runs (a killed
+    /// `fix`); returns what it removed. Entries of running processes, and other names, are left alone.
+    @discardableResult
+    public static func sweep(folder: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        var removed: [String] = []
+        for name in names {
+            guard let range = name.range(of: "mailprep-p") else { continue }
+            let digits = name[range.upperBound...].prefix { $0.isNumber }
+            guard let pid = Int32(digits), name[range.upperBound...].dropFirst(digits.count).first == "-",
+                  pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            if (try? FileManager.default.removeItem(atPath: folder + "/" + name)) != nil { removed.append(name) }
+        }
+        return removed
+    }
+}

@@ -97,6 +97,9 @@ struct PlannerTable {
         Row(title: "of the single links that are enough, the smallest part leaves",
             attachments: [("big.jpg", 1_000_000, nil), ("medium.jpg", 800_000, nil), ("small.jpg", 600_000, nil)], limit: 2_700_000,
             linked: ["small.jpg"], compressed: []),
+        Row(title: "one link either way: the photo that cannot compress leaves, the CSV that can is compressed",
+            attachments: [("w.jpg", 60_000, nil), ("x.jpg", 19_000, nil), ("y.csv", 60_000, csv)], limit: 110_000,
+            linked: ["x.jpg"], compressed: ["y.csv"], atLevel: 1),
         Row(title: "compress only and nothing is enough: everything worthwhile at the slowest level, still over",
             attachments: [("a.csv", 1_000_000, csv), ("b.jpg", 1_000_000, nil)], limit: 1_000_000, strategy: .compress,
             linked: [], compressed: ["a.csv"], atLevel: 9, fits: false),
@@ -137,6 +140,19 @@ struct PlannerTable {
         // Real figures for the other levels of the same attachment are scaled from it, not from the samples alone.
         let six = model.archiveBytes(ArchiveKey(members: [2], level: 6), name: "a.csv.zip")
         #expect(!six.exact && six.bytes == Int64((200_000 * 0.2 / 0.24).rounded(.up)))
+    }
+
+    @Test("the executor's last word: only choices made of real figures, though an estimate looks better")
+    func exactOnly() throws {
+        let row = Self.rows[1]
+        var model = Self.model(row)
+        // b.csv really compresses to a fifth at level 6; a.csv's figures are all estimates.
+        model.made[ArchiveKey(members: [3], level: 6)] = 80_000
+        var planner = Self.planner(row, model: model)
+        #expect(try planner.plan().compressions.compactMap(\.filename) == ["a.csv"])
+        planner.policy.exactOnly = true
+        let plan = try planner.plan()
+        #expect(plan.compressions.compactMap(\.filename) == ["b.csv"] && plan.compressions.allSatisfy { !$0.estimated && $0.level == 6 })
     }
 
     @Test("a choice that measured over is ruled out, and the next least change is given")

@@ -152,17 +152,27 @@ public struct FixJob: Sendable {
         let archives = ArchiveSet(folder: scratch)
         var linkEdits = MessageEdits()
         var size = EditedSize(bytes: 0, wireBytes: 0, decodedBytes: 0)
+        var levelsUsed = Set<Int>()
         for round in 0... {
+            levelsUsed.formUnion(plan.compressions.compactMap(\.level))
             let missing = archives.missing(for: plan)
             if !missing.isEmpty {
                 do {
                     try archives.make(missing, message: message, source: source, format: options.format, date: Self.date(of: message))
+                    // Estimates that keep changing the plan: every worthwhile archive at the levels tried is made at
+                    // once, and only real figures are chosen from then on.
+                    if round + 1 >= Self.exactAfterRounds && !planner.policy.exactOnly {
+                        for level in levelsUsed.sorted() {
+                            let all = ArchiveSet.groups(try planner.worthwhileCompressions(level: level))
+                            try archives.make(all, message: message, source: source, format: options.format, date: Self.date(of: message))
+                        }
+                        planner.policy.exactOnly = true
+                    }
                 } catch { throw Self.wrap(error) }
                 for (key, archive) in archives.made { planner.model.made[key] = archive.bytes }
                 if round < Self.maximumRounds {
                     plan = context.withLinks(try planner.plan())
                     try refuseDamaged(plan, in: message, file: input)
-                    archives.discard(except: plan)
                     continue
                 }
             }
@@ -174,13 +184,12 @@ public struct FixJob: Sendable {
             plan.wireBytes = size.wireBytes
             plan.decodedBytes = size.decodedBytes
             plan.limits = limitsFor(size.wireBytes, size.decodedBytes)
-            guard fitted && !plan.fits && round < Self.maximumRounds else { break }
-            planner.model.ruledOut.insert(Choice(linked: (plan.links + plan.removals).map(\.entity).sorted(),
-                                                 compressed: plan.compressions.map(\.entity).sorted(),
-                                                 level: plan.compressions.first?.level ?? 0))
+            guard fitted && !plan.fits && round < Self.maximumRounds, let choice = plan.choice else { break }
+            planner.model.ruledOut.insert(choice)
             plan = context.withLinks(try planner.plan())
             try refuseDamaged(plan, in: message, file: input)
         }
+        archives.discard(except: plan)
         plan = archives.timed(plan)
         // Real compression can drop what the estimate chose (it gained too little): the same question again.
         if let result = unchanged() { return result }
@@ -256,6 +265,8 @@ public struct FixJob: Sendable {
 
     /// Rounds of planning again with real figures before the plan is taken as it stands.
     static let maximumRounds = 12
+    /// Rounds after which every worthwhile archive is made and only real figures are chosen.
+    static let exactAfterRounds = 3
 
     /// Writes the message (to an atomic file or standard output) and measures what was written.
     /// `publish` runs when the message is whole and checked, just before it appears: the shared files it links to

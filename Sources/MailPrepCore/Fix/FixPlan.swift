@@ -91,6 +91,8 @@ public struct FixPlan: Sendable {
     public var limits: [AppliedLimit]
     /// False when links were measured with a stand-in address because no share URL is configured.
     public var linkAddressKnown = true
+    /// The planner's choice this plan carries out (for ruling it out when it measures over).
+    var choice: Choice?
     /// True when every size in the plan is exact (nothing estimated).
     public var isExact: Bool { !actions.contains { $0.kind == .compress && $0.estimated } && linkAddressKnown }
     public var fits: Bool { limits.allSatisfy(\.fits) }

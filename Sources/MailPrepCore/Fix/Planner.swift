@@ -95,11 +95,13 @@ struct Choice: Hashable, Sendable {
 /// Chooses the least change that makes a message fit, from a size model alone: it reads nothing and makes nothing.
 ///
 /// "Least", in order: nothing linked beats links (the recipient has everything in the message); fewer links beat
-/// more; lossless changes before lossy ones (nothing lossy exists yet: photo reduction will be the first); then fewer
-/// octets changed (the wire size of every part compressed or linked); then the faster level; then fewer archives.
+/// more; fewer octets linked (of two single links that are enough, the smaller part leaves, and a part that compresses
+/// is compressed rather than linked when another can leave instead); lossless changes before lossy ones (nothing lossy
+/// exists yet: photo reduction will be the first); then fewer octets compressed; then the faster level; then fewer
+/// archives. Octets are wire sizes of the parts as they came.
 /// The search is exhaustive while it is small: every set of as many links while there are at most `linkSetBudget` sets
 /// in all (ten attachments: every set; thirty: every set of up to two), and with each, every subset of the attachments
-/// worth compressing while there are at most `evaluationBudget` choices in the group. Beyond, it is greedy: of each
+/// worth compressing while its share of `evaluationBudget` choices allows. Beyond, it is greedy: of each
 /// size, the one link set of the parts that weigh most after the change that would apply to them, and compressions
 /// chosen by the most octets saved first.
 struct Planner {
@@ -112,6 +114,8 @@ struct Planner {
         var bundleName: String?
         /// Parts that leave whatever else happens (`--strategy link --link-over`).
         var forcedLinks: Set<Int> = []
+        /// Only choices whose every figure is real (archives made): the executor's last word.
+        var exactOnly = false
     }
 
     var model: SizeModel
@@ -120,9 +124,9 @@ struct Planner {
 
     /// Link sets measured exactly in one search, at most; beyond, the greedy set of each size.
     static let linkSetBudget = 1024
-    /// Choices evaluated for one group of link sets, at most: every subset of the worthwhile attachments while it
-    /// stays under this, else the chain of those that save most.
-    static let evaluationBudget = 1 << 18
+    /// Choices evaluated in one search, about: each link set with each level gets an equal share of what is left,
+    /// every subset of the worthwhile attachments while that share allows, else the chain of those that save most.
+    static let evaluationBudget = 1 << 20
     /// Levels tried when none is given: zlib's level 1 runs about 2.7 times faster than 6 at a somewhat worse ratio.
     static let automaticLevels = [1, 6, 9]
 
@@ -139,26 +143,79 @@ struct Planner {
         var rank: [Int64]
     }
 
+    /// What compressing one attachment at one level changes, worked out once a search.
+    struct Figure {
+        var wireDelta: Int64
+        var decodedDelta: Int64
+        var exact: Bool
+        var gainful: Bool
+    }
+
     func plan() throws(FixError) -> FixPlan {
         let limits = limitsFor(0, 0)
         let maxWire = limits.filter { $0.measuredOn == .encoded }.map { $0.bytes - $0.marginBytes }.min() ?? .max
         let maxDecoded = limits.filter { $0.measuredOn == .raw }.map(\.bytes).min() ?? .max
         let fits: (Int64, Int64) -> Bool = { $0 <= maxWire && $1 <= maxDecoded }
+        let candidates = model.candidates
+        // Each candidate at each level: the changes as integers, so a choice is a sum.
+        let figures: [[Figure]] = levels.map { level in
+            candidates.map { candidate in
+                guard candidate.mayCompress, policy.strategy != .link else { return Figure(wireDelta: 0, decodedDelta: 0, exact: true, gainful: false) }
+                let archive = archiveWire(candidate, level: level)
+                return Figure(wireDelta: archive.wire - candidate.wireBytes, decodedDelta: archive.bytes - candidate.decodedBytes,
+                              exact: archive.exact, gainful: gainful(candidate, level: level))
+            }
+        }
+        let position = Dictionary(uniqueKeysWithValues: candidates.enumerated().map { ($0.element.entity, $0.offset) })
 
-        let pool = policy.linksAllowed ? model.candidates.filter { $0.linkable && !policy.forcedLinks.contains($0.entity) } : []
+        let pool = policy.linksAllowed ? candidates.filter { $0.linkable && !policy.forcedLinks.contains($0.entity) } : []
         var best: Evaluation?
+        var evaluations = 0
         for group in linkSets(pool) {
-            let perSet = Self.evaluationBudget / max(1, group.count * levels.count)
             for linked in group {
                 let set = Set(linked).union(policy.forcedLinks)
                 // When even free links and every compression of the rest would not fit, the links are not measured.
                 if let bound = try model.withoutParts(set), bound.wireBytes - maxSaving(excluding: set) > maxWire { continue }
                 let base = try model.linked(set)
-                for level in levels {
-                    for compressed in compressionSets(excluding: set, level: level, budget: perSet) {
-                        let evaluation = evaluate(Choice(linked: set.sorted(), compressed: compressed, level: level), base: base, fits: fits)
-                        guard evaluation.fits, !model.ruledOut.contains(evaluation.choice) else { continue }
+                let linkedOctets = set.reduce(Int64(0)) { $0 + candidates[position[$1]!].wireBytes }
+                for (levelIndex, level) in levels.enumerated() {
+                    let worthwhile = candidates.indices.filter { !set.contains(candidates[$0].entity) && figures[levelIndex][$0].gainful }
+                    let share = max(1, (Self.evaluationBudget - evaluations) / max(1, group.count * levels.count))
+                    func consider(_ evaluation: Evaluation) {
+                        guard evaluation.fits, !model.ruledOut.contains(evaluation.choice), !policy.exactOnly || evaluation.exact else { return }
                         if best.map({ evaluation.rank.lexicographicallyPrecedes($0.rank) }) ?? true { best = evaluation }
+                    }
+                    if policy.bundleName == nil && worthwhile.count < 24 && 1 << worthwhile.count <= share {
+                        // Every subset, summed without building it unless it fits.
+                        let level = levelIndex
+                        for mask in 0..<(1 << worthwhile.count) {
+                            evaluations += 1
+                            var wire = base.wireBytes
+                            var decoded = base.decodedBytes
+                            var rest = mask
+                            var bit = 0
+                            while rest != 0 {
+                                if rest & 1 != 0 {
+                                    wire += figures[level][worthwhile[bit]].wireDelta
+                                    decoded += figures[level][worthwhile[bit]].decodedDelta
+                                }
+                                rest >>= 1
+                                bit += 1
+                            }
+                            guard fits(wire, decoded) else { continue }
+                            let members = worthwhile.indices.filter { mask & (1 << $0) != 0 }.map { worthwhile[$0] }
+                            consider(sum(members, figures: figures[level], base: base, linked: set, linkedOctets: linkedOctets,
+                                         level: levels[level], levelIndex: level, fits: fits))
+                        }
+                        continue
+                    }
+                    for members in compressionSets(worthwhile, figures: figures[levelIndex], budget: share) {
+                        evaluations += 1
+                        consider(policy.bundleName != nil && !members.isEmpty
+                            ? evaluate(Choice(linked: set.sorted(), compressed: members.map { candidates[$0].entity }, level: level),
+                                       base: base, fits: fits)
+                            : sum(members, figures: figures[levelIndex], base: base, linked: set, linkedOctets: linkedOctets,
+                                  level: level, levelIndex: levelIndex, fits: fits))
                     }
                 }
             }
@@ -174,6 +231,24 @@ struct Planner {
                                  base: base, fits: fits))
     }
 
+    /// A choice of separate archives, measured as the sum of its members' figures.
+    private func sum(_ members: [Int], figures: [Figure], base: EditedSize, linked: Set<Int>, linkedOctets: Int64, level: Int,
+                     levelIndex: Int, fits: (Int64, Int64) -> Bool) -> Evaluation {
+        var wire = base.wireBytes
+        var decoded = base.decodedBytes
+        var exact = true
+        var compressedOctets: Int64 = 0
+        for member in members {
+            wire += figures[member].wireDelta
+            decoded += figures[member].decodedDelta
+            exact = exact && figures[member].exact
+            compressedOctets += model.candidates[member].wireBytes
+        }
+        let choice = Choice(linked: linked.sorted(), compressed: members.map { model.candidates[$0].entity }, level: members.isEmpty ? 0 : level)
+        return Evaluation(choice: choice, wireBytes: wire, decodedBytes: decoded, exact: exact, fits: fits(wire, decoded),
+                          rank: [Int64(linked.count), linkedOctets, 0, compressedOctets, members.isEmpty ? 0 : Int64(levelIndex), Int64(members.count)])
+    }
+
     /// The link sets to try, in groups of as many links, fewest first: every set of that many parts while there are
     /// at most `linkSetBudget` of them, else the greedy one (the parts that weigh most after the change that would apply
     /// to them).
@@ -181,9 +256,11 @@ struct Planner {
         guard !pool.isEmpty else { return [[[]]] }
         let ordered = pool.sorted { weightAfterChange($0) > weightAfterChange($1) }.map(\.entity)
         var spent = 0
+        var greedy = false
         return (0...pool.count).map { count in
             let sets = Self.binomial(pool.count, count)
-            guard spent + sets <= Self.linkSetBudget else { return [Array(ordered.prefix(count))] }
+            greedy = greedy || spent + sets > Self.linkSetBudget
+            guard !greedy else { return [Array(ordered.prefix(count))] }
             spent += sets
             return combinations(pool.map(\.entity), choose: count)
         }
@@ -242,19 +319,17 @@ struct Planner {
         return (archive.bytes, SizeModel.wireBytes(archiveName: name, format: model.format, archiveBytes: archive.bytes), archive.exact)
     }
 
-    /// The sets of attachments to compress at `level` besides the links: every subset of the worthwhile ones when they
-    /// are few (a bundle: all or none), else the chain of those that save most.
-    private func compressionSets(excluding linked: Set<Int>, level: Int, budget: Int) -> [[Int]] {
-        guard policy.strategy != .link else { return [[]] }
-        let worthwhile = model.candidates.filter { !linked.contains($0.entity) && gainful($0, level: level) }
-        if worthwhile.isEmpty || policy.bundleName != nil { return worthwhile.isEmpty ? [[]] : [[], worthwhile.map(\.entity)] }
-        if worthwhile.count < 20 && 1 << worthwhile.count <= budget {
+    /// The sets of attachments (indices in `model.candidates`) to compress besides the links: every subset of the
+    /// worthwhile ones while there are at most `budget` (a bundle: all or none), else the chain of those that save most.
+    private func compressionSets(_ worthwhile: [Int], figures: [Figure], budget: Int) -> [[Int]] {
+        if worthwhile.isEmpty || policy.bundleName != nil { return worthwhile.isEmpty ? [[]] : [[], worthwhile] }
+        if worthwhile.count < 24 && 1 << worthwhile.count <= budget {
             return (0..<(1 << worthwhile.count)).map { mask in
-                worthwhile.indices.filter { mask & (1 << $0) != 0 }.map { worthwhile[$0].entity }
+                worthwhile.indices.filter { mask & (1 << $0) != 0 }.map { worthwhile[$0] }
             }
         }
-        let ordered = worthwhile.sorted { ($0.wireBytes - archiveWire($0, level: level).wire) > ($1.wireBytes - archiveWire($1, level: level).wire) }
-        return (0...ordered.count).map { ordered.prefix($0).map(\.entity).sorted() }
+        let ordered = worthwhile.sorted { figures[$0].wireDelta < figures[$1].wireDelta }
+        return (0...ordered.count).map { ordered.prefix($0).sorted() }
     }
 
     /// The sizes of a choice from the model, and its rank.
@@ -277,11 +352,13 @@ struct Planner {
                 decoded += archive.bytes - member.decodedBytes
             }
         }
-        let changed = model.candidates.filter { choice.linked.contains($0.entity) || choice.compressed.contains($0.entity) }
-            .reduce(Int64(0)) { $0 + $1.wireBytes }
-        let rank: [Int64] = [Int64(choice.linked.count), 0, changed, Int64(levels.firstIndex(of: choice.level) ?? 0),
-                             Int64(choice.compressed.count)]
-        return Evaluation(choice: choice, wireBytes: wire, decodedBytes: decoded, exact: exact, fits: fits(wire, decoded), rank: rank)
+        let linkedOctets = model.candidates.filter { choice.linked.contains($0.entity) }.reduce(Int64(0)) { $0 + $1.wireBytes }
+        let compressedOctets = members.reduce(Int64(0)) { $0 + $1.wireBytes }
+        let rank: [Int64] = [Int64(choice.linked.count), linkedOctets, 0, compressedOctets,
+                             members.isEmpty ? 0 : Int64(levels.firstIndex(of: choice.level) ?? 0), Int64(choice.compressed.count)]
+        var normalised = choice
+        if members.isEmpty { normalised.level = 0 }
+        return Evaluation(choice: normalised, wireBytes: wire, decodedBytes: decoded, exact: exact, fits: fits(wire, decoded), rank: rank)
     }
 
     /// The plan of a choice: an action for every attachment shown.
@@ -327,11 +404,22 @@ struct Planner {
             } else if gainful(candidate, level: choice.level) {
                 action.reason = .notNeeded
             } else {
-                action.reason = .smallGain(percent: Int((gain(candidate, level: choice.level) * 100).rounded()))
+                action.reason = .smallGain(percent: max(0, Int((gain(candidate, level: choice.level) * 100).rounded())))
             }
             actions.append(action)
         }
-        return FixPlan(actions: actions, wireBytes: evaluation.wireBytes, decodedBytes: evaluation.decodedBytes,
-                       limits: limitsFor(evaluation.wireBytes, evaluation.decodedBytes))
+        var plan = FixPlan(actions: actions, wireBytes: evaluation.wireBytes, decodedBytes: evaluation.decodedBytes,
+                           limits: limitsFor(evaluation.wireBytes, evaluation.decodedBytes))
+        plan.choice = evaluation.choice
+        return plan
+    }
+
+    /// Every attachment worth compressing at `level`, as the actions that make their archives (one bundle with
+    /// `--bundle`): what the executor makes at once when estimates keep changing the plan.
+    func worthwhileCompressions(level: Int) throws(FixError) -> [FixAction] {
+        let members = model.candidates.filter { gainful($0, level: level) }.map(\.entity)
+        guard !members.isEmpty else { return [] }
+        return makePlan(evaluate(Choice(linked: [], compressed: members, level: level), base: try model.linked([]), fits: { _, _ in true }))
+            .compressions
     }
 }

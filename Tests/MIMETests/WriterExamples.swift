@@ -219,6 +219,12 @@ extension WriterExamples {
                                                                    headerFields: ["Content-Type: text/plain; charset=UTF-8",
                                                                                   "Content-Transfer-Encoding: quoted-printable"],
                                                                    body: body)
+            } else if index == 0 && entity.kind != .multipart && roll == 9 {
+                // A message that is itself one part, replaced: its header keeps From, To, Subject.
+                let size = Int.random(in: 0...2000, using: &generator)
+                let bodyPath = folder.appendingPathComponent("root").path
+                try Data((0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) }).write(to: URL(fileURLWithPath: bodyPath))
+                edits.replacements[0] = NewPart(mimeType: "application/zip", filename: "全部.zip", size: Int64(size), bodyPath: bodyPath)
             } else if index == 0 && roll == 8 {
                 var header = MemorySink()
                 try source.copy(entity.headerSpan, into: &header)

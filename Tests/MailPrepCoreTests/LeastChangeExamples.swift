@@ -114,6 +114,29 @@ struct LeastChangeExamples {
         #expect(seen == "text/plain files [] 1\nTrue None\n")
     }
 
+    @Test("a message that is itself a CSV attachment is compressed in place: its header keeps From and Subject, its body is the zip")
+    func rootAttachmentIsCompressed() throws {
+        let scratch = try Scratch("gmail-draft.eml")
+        defer { scratch.remove() }
+        let csv = Self.csv(200_000, seed: 9)
+        let text = Self.header + "Content-Type: text/csv; name=\"ledger.csv\"\r\n"
+            + "Content-Disposition: attachment; filename=\"ledger.csv\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+            + Data(csv).base64EncodedString(options: .lineLength76Characters) + "\r\n"
+        try Self.write(text, to: scratch)
+        let job = FixJobTests.job(limit: 100_000)
+        let plan = try job.run(input: scratch.input, output: .file(scratch.output), force: false, planOnly: true)
+        #expect(plan.fits && plan.plan.compressions.map(\.path) == ["1"])
+        let result = try job.run(input: scratch.input, output: .file(scratch.output), force: false, planOnly: false)
+        #expect(result.fits && result.wireBytes == result.predictedWireBytes)
+        let seen = try LinkTests.python(scratch.output, """
+            import zipfile, io
+            print(m.get_content_type(), m['Subject'], m.get_filename(), m.defects, len(m.get_all('Content-Type')))
+            z = zipfile.ZipFile(io.BytesIO(m.get_content()))
+            print(z.namelist(), len(z.read('ledger.csv')))
+            """)
+        #expect(seen == "application/zip files ledger.csv.zip [] 1\n['ledger.csv'] 200000\n")
+    }
+
     /// A message made from `seed`: a text body (sometimes with an HTML alternative), and up to five attachments of
     /// three kinds (CSV that compresses, photo that does not, binary that does not), sometimes in a nested multipart.
     static func generated(seed: UInt64) -> String {

@@ -82,7 +82,9 @@ public struct MessageEdits: Sendable {
 
     public func validate(in message: Message) throws(EditError) {
         for index in Set(replacements.keys).union(removals) {
-            guard index > 0, message.entities[index].parent != nil else { throw .cannotReplaceRoot }
+            // The root can be replaced when it is a single part: its header keeps all but its content fields.
+            let replacesSinglePartRoot = index == 0 && replacements[0] != nil && message.root.kind != .multipart
+            guard replacesSinglePartRoot || (index > 0 && message.entities[index].parent != nil) else { throw .cannotReplaceRoot }
             if replacements[index] != nil && removals.contains(index) {
                 throw .conflictingEdits(path: message.entities[index].path)
             }
@@ -128,6 +130,8 @@ public struct MessageEdits: Sendable {
         enum Content {
             case bytes([UInt8])
             case part(NewPart)
+            /// A new part's encoded body alone, ended by a line break (the body of a message that is itself the part).
+            case partBody(NewPart)
             case nothing
         }
         var span: ByteSpan
@@ -138,7 +142,7 @@ public struct MessageEdits: Sendable {
 
     /// Every change in source order; an insertion comes before a removal that starts at the same place. Only the
     /// outermost removal is a change: it takes its parts, and anything done to them, with it.
-    func changes(in message: Message) -> [Change] {
+    func changes(in message: Message, source: SourceFile) throws -> [Change] {
         let removed = removedEntities(in: message)
         // A part replaced or removed takes everything inside it along: nothing done there is written.
         let covered = removed.union(replacements.keys)
@@ -146,6 +150,17 @@ public struct MessageEdits: Sendable {
         var changes: [Change] = []
         for (index, part) in replacements where !Self.hasAncestor(index, in: covered, message) {
             let entity = entities[index]
+            if index == 0 {
+                // A single-part message replaced: its own header without its content fields, then the new part's.
+                let lineBreak = message.lineBreak
+                var header = MemorySink()
+                try source.copy(entity.headerSpan, into: &header)
+                let rewritten = HeaderEditor.edit(header.bytes, removing: NewPart.contentFields,
+                                                  adding: part.fields(lineBreak: String(decoding: lineBreak, as: UTF8.self)), lineBreak: lineBreak)
+                changes.append(Change(span: entity.headerSpan, spanWireBytes: entity.headerWireBytes, content: .bytes(rewritten)))
+                changes.append(Change(span: entity.bodySpan, spanWireBytes: entity.bodyWireEnd - entity.bodyWireStart, content: .partBody(part)))
+                continue
+            }
             changes.append(Change(span: ByteSpan(start: entity.headerSpan.start, end: entity.bodySpan.end),
                                   spanWireBytes: entity.bodyWireEnd - entity.headerWireStart, content: .part(part)))
         }
@@ -195,7 +210,7 @@ public struct MessageEdits: Sendable {
         var wire = sourceWire
         var decoded = message.decodedBytes
         let removed = removedEntities(in: message)
-        let changes = changes(in: message)
+        let changes = try changes(in: message, source: source)
         for change in changes {
             bytes -= change.span.count
             wire -= change.spanWireBytes
@@ -207,6 +222,9 @@ public struct MessageEdits: Sendable {
                 let header = Array(part.header(lineBreak: lineBreakText).utf8)
                 bytes += Int64(header.count) + Base64EncodingSink<CountingSink>.encodedBytes(of: part.size, lineBreakBytes: Int64(lineBreak.count))
                 wire += Int64(header.count) + Self.bareLineFeeds(in: header) + Base64EncodingSink<CountingSink>.encodedBytes(of: part.size)
+            case .partBody(let part):
+                bytes += Base64EncodingSink<CountingSink>.encodedBytes(of: part.size, lineBreakBytes: Int64(lineBreak.count)) + Int64(lineBreak.count)
+                wire += Base64EncodingSink<CountingSink>.encodedBytes(of: part.size) + 2
             case .nothing:
                 break
             }
@@ -250,6 +268,7 @@ public struct MessageEdits: Sendable {
             switch change.content {
             case .bytes(let content): if let last = content.last { return last }
             case .part(let part): return part.size > 0 ? UInt8(ascii: "=") : part.header(lineBreak: lineBreak).utf8.last
+            case .partBody: return 0x0A
             case .nothing: break
             }
             end = min(end, change.span.start)

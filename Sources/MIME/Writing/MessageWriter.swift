@@ -24,21 +24,17 @@ public struct MessageWriter {
         let lineBreak = message.lineBreak
         let lineBreakText = String(decoding: lineBreak, as: UTF8.self)
         var cursor: Int64 = 0
-        for change in edits.changes(in: message) {
+        for change in try edits.changes(in: message, source: source) {
             try source.copy(ByteSpan(start: cursor, end: change.span.start), into: &sink)
             switch change.content {
             case .bytes(let bytes):
                 try sink.write(bytes)
             case .part(let part):
                 try sink.write(part.header(lineBreak: lineBreakText))
-                var encoder = Base64EncodingSink(sink, lineBreak: lineBreak)
-                let body = try SourceFile(path: part.bodyPath)
-                let size = try Self.size(of: part.bodyPath)
-                guard size == part.size else {
-                    throw FileError(path: part.bodyPath, errno: EIO, operation: "read (the file is not the size its part declares)")
-                }
-                try body.copy(ByteSpan(start: 0, end: size), into: &encoder)
-                sink = try encoder.finish()
+                try Self.encodeBody(of: part, into: &sink, lineBreak: lineBreak)
+            case .partBody(let part):
+                try Self.encodeBody(of: part, into: &sink, lineBreak: lineBreak)
+                try sink.write(lineBreak)
             case .nothing:
                 break
             }
@@ -46,6 +42,18 @@ public struct MessageWriter {
             cursor = change.span.end
         }
         try source.copy(ByteSpan(start: cursor, end: message.sourceBytes), into: &sink)
+    }
+
+    /// A new part's file, base64-encoded into `sink`.
+    static func encodeBody<Sink: ByteSink>(of part: NewPart, into sink: inout Sink, lineBreak: [UInt8]) throws {
+        var encoder = Base64EncodingSink(sink, lineBreak: lineBreak)
+        let body = try SourceFile(path: part.bodyPath)
+        let size = try Self.size(of: part.bodyPath)
+        guard size == part.size else {
+            throw FileError(path: part.bodyPath, errno: EIO, operation: "read (the file is not the size its part declares)")
+        }
+        try body.copy(ByteSpan(start: 0, end: size), into: &encoder)
+        sink = try encoder.finish()
     }
 
     /// The sizes of the edited message from the parse tree, without writing it (`MessageEdits.size`).

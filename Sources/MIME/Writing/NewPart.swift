@@ -24,6 +24,12 @@ public struct NewPart: Sendable {
     /// that keep lines under 78 characters) and as an RFC 2047 `name=` on Content-Type, which old readers
     /// understand instead.
     public func header(lineBreak: String) -> String {
+        fields(lineBreak: lineBreak).map { $0 + lineBreak }.joined() + lineBreak
+    }
+
+    /// The content fields alone, each without its final line break (folded lines inside): what a message that is
+    /// itself this part puts in its own header, beside From, To and Subject.
+    public func fields(lineBreak: String) -> [String] {
         var lines: [String] = []
         var contentType = "Content-Type: \(mimeType)"
         var disposition = "Content-Disposition: \(self.disposition)"
@@ -42,8 +48,12 @@ public struct NewPart: Sendable {
         lines.append(contentType)
         lines.append(disposition)
         lines.append("Content-Transfer-Encoding: base64")
-        return lines.map { $0 + lineBreak }.joined() + lineBreak
+        return lines
     }
+
+    /// Content fields a part's header may carry: what a message that becomes another part drops from its own.
+    public static let contentFields: Set<String> = ["content-type", "content-transfer-encoding", "content-disposition", "content-id",
+                                                    "content-description", "content-md5", "content-location", "content-length"]
 
     /// True when the name can go in a quoted string as it is: printable ASCII without quotes or backslashes.
     static func isPlainToken(_ text: String) -> Bool {

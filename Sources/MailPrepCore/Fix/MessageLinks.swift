@@ -97,8 +97,7 @@ struct MessageLinks {
     }
 
     /// Content fields of a part: what a root attachment drops when it becomes the text that links to it.
-    static let contentFields: Set<String> = ["content-type", "content-transfer-encoding", "content-disposition", "content-id",
-                                             "content-description", "content-md5", "content-location", "content-length"]
+    static var contentFields: Set<String> { NewPart.contentFields }
 
     /// The first text/plain and the first text/html body of the message (both alternatives when there are two).
     func textBodies() -> (plain: Int?, html: Int?) {

@@ -107,9 +107,10 @@ struct PlanContext {
         var candidates: [PlanCandidate] = []
         for (index, entity) in message.entities.enumerated() where entity.isLeaf {
             let linkable = MessageLinks.canLink(entity, in: message)
-            // A message that is itself the attachment can leave for a link, but is not compressed (nor shown, kept).
-            let reason = index == 0 ? KeepReason.messageText : CompressionPolicy.reasonToSkip(entity, in: message)
-            let reported = index != 0 && (entity.filename != nil || entity.disposition == "attachment")
+            // A message that is itself the attachment is compressed or linked as any attachment is; a message that is
+            // only text is neither.
+            let reason = index == 0 && !linkable ? KeepReason.messageText : CompressionPolicy.reasonToSkip(entity, in: message)
+            let reported = entity.filename != nil || entity.disposition == "attachment"
             guard reason == nil || reported || linkable else { continue }
             var ratios: [Int: Double] = [:]
             if reason == nil && options.strategy != .link {

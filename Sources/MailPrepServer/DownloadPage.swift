@@ -8,7 +8,7 @@ struct DownloadPage {
     var language: Language
 
     enum Message {
-        case notFound, expired, methodNotAllowed, passwordNeeded, pageUnavailable
+        case notFound, expired, methodNotAllowed, passwordNeeded, pageUnavailable, badRequest, bodyTooLarge, tooManyTries
     }
 
     func message(_ message: Message) -> String {
@@ -23,6 +23,12 @@ struct DownloadPage {
         case (.methodNotAllowed, .traditionalChinese): "此網址只供下載。"
         case (.passwordNeeded, .english): "This download needs a password: open the download page (the address without the file name) first."
         case (.passwordNeeded, .traditionalChinese): "此下載需要密碼：請先開啟下載頁（不含檔案名稱的網址）。"
+        case (.badRequest, .english): "The request is not valid HTTP (it needs one Host field)."
+        case (.badRequest, .traditionalChinese): "請求不是有效的 HTTP（須有一個 Host 欄位）。"
+        case (.bodyTooLarge, .english): "The request is too large: a password form is a few bytes."
+        case (.bodyTooLarge, .traditionalChinese): "請求過大：密碼表格只有數個位元組。"
+        case (.tooManyTries, .english): "Too many wrong passwords: wait a minute, then try again."
+        case (.tooManyTries, .traditionalChinese): "密碼錯誤次數過多：請等候一分鐘再試。"
         }
     }
 

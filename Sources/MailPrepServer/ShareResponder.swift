@@ -10,12 +10,19 @@ public struct ShareRequest: Sendable {
     public var headers: [String: String]
     /// A POST's form body (application/x-www-form-urlencoded), up to a few kilobytes.
     public var body: [UInt8]
+    /// How many Host fields the request had: HTTP/1.1 needs exactly one (RFC 9112 section 3.2).
+    public var hostFields: Int
+    /// True when the body was longer than the server takes (`ShareServer.maximumBody`).
+    public var bodyTooLarge: Bool
 
-    public init(method: String, path: String, headers: [String: String] = [:], body: [UInt8] = []) {
+    public init(method: String, path: String, headers: [String: String] = [:], body: [UInt8] = [], hostFields: Int = 1,
+                bodyTooLarge: Bool = false) {
         self.method = method.uppercased()
         self.path = path
         self.headers = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { $1 })
         self.body = body
+        self.hostFields = hostFields
+        self.bodyTooLarge = bodyTooLarge
     }
 }
 
@@ -54,14 +61,21 @@ public struct ShareResponse: Sendable {
 /// the token's metadata, which is never a dotfile.
 public struct ShareResponder: Sendable {
     public let store: ShareStore
+    /// Cookies marked `Secure`: the share's public address is https (behind a TLS proxy).
+    public let secureCookies: Bool
+    /// Wrong passwords per token, so that guessing is slowed to `PasswordTries.allowed` a minute.
+    let tries = PasswordTries()
 
-    public init(store: ShareStore) {
+    public init(store: ShareStore, secureCookies: Bool = false) {
         self.store = store
+        self.secureCookies = secureCookies
     }
 
     public func respond(to request: ShareRequest, now: Date = Date()) -> ShareResponse {
         let language = Self.language(acceptLanguage: request.headers["accept-language"])
         let page = DownloadPage(language: language)
+        guard request.hostFields == 1 else { return Self.text(400, page.message(.badRequest), head: false) }
+        guard !request.bodyTooLarge else { return Self.text(413, page.message(.bodyTooLarge), head: false) }
         guard ["GET", "HEAD", "POST"].contains(request.method) else {
             return Self.text(405, page.message(.methodNotAllowed), extra: [("Allow", "GET, HEAD, POST")], head: false)
         }
@@ -80,15 +94,20 @@ public struct ShareResponder: Sendable {
         if segments[1].isEmpty {
             if request.method == "POST" {
                 guard entry.isProtected else { return Self.text(405, page.message(.methodNotAllowed), extra: [("Allow", "GET, HEAD")], head: false) }
+                if let wait = tries.wait(token: token, now: now) {
+                    return Self.text(429, page.message(.tooManyTries), extra: [("Retry-After", String(wait))], head: false)
+                }
                 let password = Self.formValue("password", in: request.body) ?? ""
                 guard entry.accepts(password: password), let proof = entry.downloadProof() else {
+                    tries.failed(token: token, now: now)
                     guard let form = page.passwordForm(entry, wrong: true) else { return Self.text(500, page.message(.pageUnavailable), head: false) }
                     return Self.html(403, form, head: false)
                 }
+                let secure = secureCookies || request.headers["x-forwarded-proto"]?.lowercased() == "https" ? "; Secure" : ""
                 let maxAge = max(0, Int(entry.expires.timeIntervalSince(now)))
                 return ShareResponse(status: 303, headers: [
                     ("Location", "/\(token)/"), ("Content-Length", "0"),
-                    ("Set-Cookie", "\(Self.cookieName(token))=\(proof); Path=/\(token)/; Max-Age=\(maxAge); HttpOnly; SameSite=Lax"),
+                    ("Set-Cookie", "\(Self.cookieName(token))=\(proof); Path=/\(token)/; Max-Age=\(maxAge); HttpOnly; SameSite=Lax\(secure)"),
                 ], body: .none)
             }
             guard let html = unlocked ? page.render(entry) : page.passwordForm(entry, wrong: false) else {
@@ -208,5 +227,34 @@ public struct ShareResponder: Sendable {
             if quality > 0 && quality > (best?.1 ?? 0) { best = (language, quality) }
         }
         return best?.0 ?? .english
+    }
+}
+
+/// Wrong passwords per token in the last minute: after `allowed` of them, tries wait (429 with Retry-After) until
+/// the oldest is a minute old. A password has about 79 random bits; this keeps a guesser from even trying.
+final class PasswordTries: @unchecked Sendable {
+    static let allowed = 5
+    static let window: TimeInterval = 60
+    private let lock = NSLock()
+    private var failures: [String: [Date]] = [:]
+
+    /// Seconds to wait before the next try, or nil when one may be made now.
+    func wait(token: String, now: Date) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        let recent = (failures[token] ?? []).filter { now.timeIntervalSince($0) < Self.window }
+        failures[token] = recent.isEmpty ? nil : recent
+        guard recent.count >= Self.allowed, let oldest = recent.first else { return nil }
+        return max(1, Int((Self.window - now.timeIntervalSince(oldest)).rounded(.up)))
+    }
+
+    func failed(token: String, now: Date) {
+        lock.lock()
+        defer { lock.unlock() }
+        failures[token, default: []].append(now)
+        // Bounded memory: a flood of tokens keeps only the most recent few thousand.
+        if failures.count > 10_000, let stale = failures.min(by: { ($0.value.last ?? now) < ($1.value.last ?? now) })?.key {
+            failures[stale] = nil
+        }
     }
 }

@@ -43,8 +43,11 @@ public struct ShareServer: Sendable {
     static let pieceAllocator = ByteBufferAllocator(allocate: piece_memory_allocate, reallocate: piece_memory_reallocate,
                                                     deallocate: piece_memory_free, copy: piece_memory_copy)
 
-    public init(store: ShareStore, host: String, port: Int, accessLog: @escaping @Sendable (String) -> Void) {
-        self.responder = ShareResponder(store: store)
+    /// Octets of a request body the server reads (a password form); more is answered 413.
+    static let maximumBody = 8 * 1024
+
+    public init(store: ShareStore, host: String, port: Int, secureCookies: Bool = false, accessLog: @escaping @Sendable (String) -> Void) {
+        self.responder = ShareResponder(store: store, secureCookies: secureCookies)
         self.host = host
         self.port = port
         self.accessLog = accessLog
@@ -57,16 +60,25 @@ public struct ShareServer: Sendable {
         let log = accessLog
         let callback = CallbackResponder<ShareRequestContext> { request, context in
             var request = request
-            let body: [UInt8]
+            var body: [UInt8] = []
+            var tooLarge = false
             if request.method == .post {
-                let buffer = try await request.collectBody(upTo: 8 * 1024)
-                body = Array(buffer.readableBytesView)
-            } else {
-                body = []
+                do {
+                    let buffer = try await request.collectBody(upTo: Self.maximumBody)
+                    body = Array(buffer.readableBytesView)
+                } catch {
+                    tooLarge = true
+                }
             }
             var headers: [String: String] = [:]
-            for field in request.headers { headers[field.name.canonicalName] = field.value }
-            let shareRequest = ShareRequest(method: request.method.rawValue, path: request.uri.path, headers: headers, body: body)
+            // The first Host field becomes the request's authority (NIOHTTPTypesHTTP1); any other stays a field.
+            var hostFields = request.head.authority == nil ? 0 : 1
+            for field in request.headers {
+                headers[field.name.canonicalName] = field.value
+                if field.name.canonicalName == "host" { hostFields += 1 }
+            }
+            let shareRequest = ShareRequest(method: request.method.rawValue, path: request.uri.path, headers: headers, body: body,
+                                            hostFields: hostFields, bodyTooLarge: tooLarge)
             let answer = responder.respond(to: shareRequest)
             log(Self.logLine(request: request, remote: context.remoteAddress, status: answer.status, bytes: answer.bodyLength))
             if let token = answer.countsDownloadOf { await counter.record(token) }
@@ -129,10 +141,26 @@ public struct ShareServer: Sendable {
     }
 
     /// `127.0.0.1 - - [29/Nov/2026:10:52:00 +0000] "GET /token/file HTTP/1.1" 206 1048576 "-" "curl/7.88.1"`
+    /// A field as nginx logs it: printable ASCII as it is, `"` and `\` escaped, every other byte (control
+    /// characters, terminal escapes, UTF-8 of bidi overrides) as `\xHH`, so a log line is one line that a terminal
+    /// shows as it is.
+    static func escaped(_ text: String) -> String {
+        var out = ""
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out += "\\\""
+            case UInt8(ascii: "\\"): out += "\\\\"
+            case 0x20...0x7E: out.unicodeScalars.append(Unicode.Scalar(byte))
+            default: out += "\\x" + (byte < 0x10 ? "0" : "") + String(byte, radix: 16, uppercase: true)
+            }
+        }
+        return out
+    }
+
     static func logLine(request: Request, remote: SocketAddress?, status: Int, bytes: Int64) -> String {
         func quoted(_ text: String?) -> String {
             guard let text, !text.isEmpty else { return "\"-\"" }
-            return "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+            return "\"" + escaped(text) + "\""
         }
         let target = request.uri.string.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value < 0x7F } ? request.uri.string : "(binary)"
         return "\(remote?.ipAddress ?? "-") - - [\(HTTPDate.commonLog(Date()))] \"\(request.method.rawValue) \(target) HTTP/1.1\" "

@@ -47,7 +47,9 @@ struct ServeCommand: AsyncParsableCommand {
             try? store.createRoot()
         }
         let log = AccessLog()
-        let server = ShareServer(store: store, host: address.host, port: address.port) { line in log.write(line) }
+        // Behind a TLS proxy (the share's public address is https), the password cookie is sent only over https.
+        let secure = configuration.shareURL?.lowercased().hasPrefix("https://") == true
+        let server = ShareServer(store: store, host: address.host, port: address.port, secureCookies: secure) { line in log.write(line) }
         do {
             try await server.run { port in
                 printError("serving \(store.root) on http://\(address.host.contains(":") ? "[\(address.host)]" : address.host):\(port)/")
@@ -59,13 +61,65 @@ struct ServeCommand: AsyncParsableCommand {
     }
 }
 
-/// Access log lines to standard output, whole lines even when requests finish together.
-final class AccessLog: Sendable {
-    private let lock = NSLock()
+/// Access log lines to standard output, whole lines even when requests finish together, written by a thread of
+/// their own so that serving never waits for the reader: when it is slow, at most `capacity` lines wait and the
+/// rest are dropped and counted (the count is logged when the reader catches up); when it goes away (EPIPE), the log
+/// stops and serving goes on.
+final class AccessLog: @unchecked Sendable {
+    static let capacity = 10_000
+    private let condition = NSCondition()
+    private var lines: [String] = []
+    private var dropped = 0
+    private var closed = false
+
+    init() {
+        // A reader that went away must not end the server: write(2) then fails with EPIPE instead.
+        signal(SIGPIPE, SIG_IGN)
+        Thread.detachNewThread { [self] in drain() }
+    }
 
     func write(_ line: String) {
-        lock.lock()
-        defer { lock.unlock() }
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        condition.lock()
+        defer { condition.unlock() }
+        guard !closed else { return }
+        guard lines.count < Self.capacity else {
+            dropped += 1
+            return
+        }
+        lines.append(line)
+        condition.signal()
     }
+
+    private func drain() {
+        while true {
+            condition.lock()
+            while lines.isEmpty { condition.wait() }
+            var batch = lines
+            lines.removeAll(keepingCapacity: true)
+            if dropped > 0 {
+                batch.append("mailprep serve: \(dropped) log lines dropped (standard output was not read fast enough)")
+                dropped = 0
+            }
+            condition.unlock()
+            let bytes = Array((batch.joined(separator: "\n") + "\n").utf8)
+            var offset = 0
+            while offset < bytes.count {
+                let written = bytes[offset...].withUnsafeBytes { standardOutputWrite($0.baseAddress, $0.count) }
+                if written < 0 && errno == EINTR { continue }
+                guard written > 0 else {
+                    condition.lock()
+                    closed = true
+                    lines.removeAll()
+                    condition.unlock()
+                    return
+                }
+                offset += written
+            }
+        }
+    }
+}
+
+/// write(2) to standard output (a free function: inside `AccessLog`, `write` is the method).
+private func standardOutputWrite(_ bytes: UnsafeRawPointer?, _ count: Int) -> Int {
+    write(1, bytes, count)
 }

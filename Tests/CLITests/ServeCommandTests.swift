@@ -13,7 +13,7 @@ struct ServeCommandTests {
         let errors: URL
         private(set) var port = 0
 
-        init(share: String, folder: URL) throws {
+        init(share: String, folder: URL, standardOutput: FileHandle? = nil) throws {
             log = folder.appendingPathComponent("access.log")
             errors = folder.appendingPathComponent("serve.err")
             FileManager.default.createFile(atPath: log.path, contents: nil)
@@ -21,7 +21,7 @@ struct ServeCommandTests {
             process.executableURL = Tool.binary
             process.arguments = ["serve", "--share", share, "--listen", "127.0.0.1:0"]
             process.environment = ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": folder.path]
-            process.standardOutput = try FileHandle(forWritingTo: log)
+            process.standardOutput = try standardOutput ?? FileHandle(forWritingTo: log)
             process.standardError = try FileHandle(forWritingTo: errors)
             try process.run()
             // "serving FOLDER on http://127.0.0.1:PORT/" once it listens.
@@ -237,5 +237,32 @@ struct ServeCommandTests {
             .write(to: configFolder.appendingPathComponent("config.yaml"), atomically: true, encoding: .utf8)
         let templates = try Tool.run(["fix", "--limit", "50kB", input], environment: ["HOME": folder.path])
         #expect(templates.status == 78 && templates.stderr == "mailprep: templates \(folder.path)/no-such-folder: no such folder\n")
+    }
+}
+
+extension ServeCommandTests {
+    /// `curl` asking for `count` addresses over one connection; the statuses it got, one a line.
+    static func statuses(_ url: String, count: Int) throws -> [String] {
+        let run = try Tool.exec(["/usr/bin/curl", "-s", "-w", "%{http_code}\\n", "--max-time", "30"]
+                                    + (0..<count).flatMap { _ in ["-o", "/dev/null", url] }, environment: ["PATH": "/usr/bin:/bin"])
+        return run.stdout.split(separator: "\n").map(String.init)
+    }
+
+    @Test("the access log never stops serving: a reader that never reads, or one that went away (EPIPE)",
+          arguments: ["never read", "closed"])
+    func accessLogReader(reader: String) throws {
+        let folder = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let pipe = Pipe()
+        let server = try Server(share: folder.appendingPathComponent("share").path, folder: folder, standardOutput: pipe.fileHandleForWriting)
+        defer { server.stop() }
+        try pipe.fileHandleForWriting.close()
+        if reader == "closed" { try pipe.fileHandleForReading.close() }
+        // Far more lines than a pipe holds (64 KiB, about 640 lines).
+        let answers = try Self.statuses(server.url("/AAAAAAAAAAAAAAAAAAAAAA/"), count: 2_000)
+        #expect(answers.count == 2_000 && answers.allSatisfy { $0 == "404" })
+        #expect(server.process.isRunning)
+        #expect(try Self.statuses(server.url("/AAAAAAAAAAAAAAAAAAAAAA/"), count: 1) == ["404"])
+        if reader == "never read" { try pipe.fileHandleForReading.close() }
     }
 }

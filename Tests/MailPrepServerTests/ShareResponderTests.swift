@@ -160,3 +160,52 @@ struct ShareResponderTests {
         #expect(ShareResponder.servedType("nonsense") == "application/octet-stream")
     }
 }
+
+extension ShareResponderTests {
+    @Test("no Host field, or two: 400; a form body over what the server reads: 413")
+    func badRequests() throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        for hosts in [0, 2] {
+            let response = fixture.responder.respond(to: ShareRequest(method: "GET", path: fixture.pagePath, hostFields: hosts))
+            #expect(response.status == 400, "\(hosts) Host fields")
+        }
+        #expect(fixture.responder.respond(to: ShareRequest(method: "GET", path: fixture.pagePath)).status == 200)
+        let large = fixture.responder.respond(to: ShareRequest(method: "POST", path: fixture.pagePath, bodyTooLarge: true))
+        #expect(large.status == 413)
+    }
+
+    @Test("wrong passwords: five a minute, then 429 with Retry-After, even for the right one; a minute later it opens")
+    func passwordTries() throws {
+        let fixture = try Fixture(password: "abcd-efgh-jkmn-pqrs")
+        defer { fixture.remove() }
+        let responder = ShareResponder(store: fixture.store)
+        let start = Date()
+        func post(_ password: String, at seconds: Double) -> ShareResponse {
+            responder.respond(to: ShareRequest(method: "POST", path: fixture.pagePath, body: Array("password=\(password)".utf8)),
+                              now: start.addingTimeInterval(seconds))
+        }
+        for attempt in 0..<PasswordTries.allowed { #expect(post("wrong-\(attempt)", at: Double(attempt)).status == 403) }
+        let refused = post("abcd-efgh-jkmn-pqrs", at: 10)
+        #expect(refused.status == 429 && refused.header("Retry-After") == "50")
+        let later = post("abcd-efgh-jkmn-pqrs", at: 61)
+        #expect(later.status == 303)
+        // Without a TLS proxy's word the cookie is not Secure; with it (or an https share address) it is.
+        #expect(later.header("Set-Cookie")?.hasSuffix("SameSite=Lax") == true)
+        let proxied = responder.respond(to: ShareRequest(method: "POST", path: fixture.pagePath, headers: ["X-Forwarded-Proto": "https"],
+                                                         body: Array("password=abcd-efgh-jkmn-pqrs".utf8)), now: start.addingTimeInterval(62))
+        #expect(proxied.header("Set-Cookie")?.hasSuffix("; Secure") == true)
+        let secure = ShareResponder(store: fixture.store, secureCookies: true)
+            .respond(to: ShareRequest(method: "POST", path: fixture.pagePath, body: Array("password=abcd-efgh-jkmn-pqrs".utf8)))
+        #expect(secure.header("Set-Cookie")?.hasSuffix("; Secure") == true)
+    }
+}
+
+extension ShareResponderTests {
+    @Test("log fields are one line a terminal shows as it is: control characters and non-ASCII bytes escaped as nginx does")
+    func logEscaping() {
+        #expect(ShareServer.escaped("curl/8 \u{1B}[2J\r\nfake 200") == "curl/8 \\x1B[2J\\x0D\\x0Afake 200")
+        #expect(ShareServer.escaped("a\"b\\c") == "a\\\"b\\\\c")
+        #expect(ShareServer.escaped("x\u{202E}y") == "x\\xE2\\x80\\xAEy")
+    }
+}

@@ -46,8 +46,13 @@ public struct ShareServer: Sendable {
     /// Octets of a request body the server reads (a password form); more is answered 413.
     static let maximumBody = 8 * 1024
 
-    public init(store: ShareStore, host: String, port: Int, secureCookies: Bool = false, accessLog: @escaping @Sendable (String) -> Void) {
+    /// Seconds a connection may go without a whole request (idle keep-alive, or a header sent too slowly: slowloris).
+    let idleTimeout: Double
+
+    public init(store: ShareStore, host: String, port: Int, secureCookies: Bool = false, idleTimeout: Double = 30,
+                accessLog: @escaping @Sendable (String) -> Void) {
         self.responder = ShareResponder(store: store, secureCookies: secureCookies)
+        self.idleTimeout = idleTimeout
         self.host = host
         self.port = port
         self.accessLog = accessLog
@@ -88,6 +93,7 @@ public struct ShareServer: Sendable {
         logger.logLevel = .warning
         let application = Application(
             responder: callback,
+            server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(idleTimeout * 1000)))),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "mailprep"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger)

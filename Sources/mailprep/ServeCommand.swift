@@ -18,6 +18,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Address and port to listen on (default: listen in the configuration file, else 127.0.0.1:8025; port 0 picks a free one).", valueName: "host:port"))
     var listen: String?
 
+    @Option(help: ArgumentHelp("Seconds a connection may stay without a whole request: idle between requests, or sending its header too slowly (default 30).", valueName: "seconds"))
+    var idleTimeout: Double = 30
+
     @OptionGroup var shareFolder: ShareFolderOptions
 
     /// "127.0.0.1:8025", "[::1]:8025", ":8025" (all addresses).
@@ -32,6 +35,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         if let listen, Self.parse(listen: listen) == nil { throw ValidationError("--listen \(listen): use host:port, e.g. 127.0.0.1:8025") }
+        if !(0.1...3600).contains(idleTimeout) { throw ValidationError("--idle-timeout \(idleTimeout): use 0.1 to 3600 seconds") }
     }
 
     func run() async throws {
@@ -49,7 +53,8 @@ struct ServeCommand: AsyncParsableCommand {
         let log = AccessLog()
         // Behind a TLS proxy (the share's public address is https), the password cookie is sent only over https.
         let secure = configuration.shareURL?.lowercased().hasPrefix("https://") == true
-        let server = ShareServer(store: store, host: address.host, port: address.port, secureCookies: secure) { line in log.write(line) }
+        let server = ShareServer(store: store, host: address.host, port: address.port, secureCookies: secure,
+                                 idleTimeout: idleTimeout) { line in log.write(line) }
         do {
             try await server.run { port in
                 printError("serving \(store.root) on http://\(address.host.contains(":") ? "[\(address.host)]" : address.host):\(port)/")

@@ -13,13 +13,13 @@ struct ServeCommandTests {
         let errors: URL
         private(set) var port = 0
 
-        init(share: String, folder: URL, standardOutput: FileHandle? = nil) throws {
+        init(share: String, folder: URL, standardOutput: FileHandle? = nil, extra: [String] = []) throws {
             log = folder.appendingPathComponent("access.log")
             errors = folder.appendingPathComponent("serve.err")
             FileManager.default.createFile(atPath: log.path, contents: nil)
             FileManager.default.createFile(atPath: errors.path, contents: nil)
             process.executableURL = Tool.binary
-            process.arguments = ["serve", "--share", share, "--listen", "127.0.0.1:0"]
+            process.arguments = ["serve", "--share", share, "--listen", "127.0.0.1:0"] + extra
             process.environment = ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": folder.path]
             process.standardOutput = try standardOutput ?? FileHandle(forWritingTo: log)
             process.standardError = try FileHandle(forWritingTo: errors)
@@ -264,5 +264,41 @@ extension ServeCommandTests {
         #expect(server.process.isRunning)
         #expect(try Self.statuses(server.url("/AAAAAAAAAAAAAAAAAAAAAA/"), count: 1) == ["404"])
         if reader == "never read" { try pipe.fileHandleForReading.close() }
+    }
+}
+
+extension ServeCommandTests {
+    @Test("connections that never finish a request are closed: idle ones, and a header sent a byte at a time (slowloris)")
+    func idleAndSlowClients() throws {
+        let folder = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let server = try Server(share: folder.appendingPathComponent("share").path, folder: folder, extra: ["--idle-timeout", "1"])
+        defer { server.stop() }
+        // Twenty idle connections and twenty slow headers; each reports the seconds until the server closed it.
+        let script = """
+            import socket, sys, threading, time
+            port = int(sys.argv[1]); results = []
+            def client(slow):
+                s = socket.create_connection(("127.0.0.1", port)); s.settimeout(10); start = time.time()
+                try:
+                    if slow:
+                        s.sendall(b"GET / HTTP/1.1\\r\\nHost: x\\r\\n")
+                        while True:
+                            s.sendall(b"X"); time.sleep(0.2)
+                    else:
+                        while s.recv(1): pass
+                except OSError:
+                    pass
+                results.append(time.time() - start)
+            threads = [threading.Thread(target=client, args=(n % 2 == 0,)) for n in range(40)]
+            [t.start() for t in threads]; [t.join() for t in threads]
+            print(len(results), max(results))
+            """
+        let run = try Tool.exec(["/usr/bin/env", "python3", "-c", script, String(server.port)], environment: ProcessInfo.processInfo.environment)
+        let fields = run.stdout.split(separator: " ")
+        #expect(fields.first == "40", "\(run.stdout) \(run.stderr)")
+        #expect((fields.last.flatMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 99) < 5)
+        // The server still answers a real request at once.
+        #expect(try Self.statuses(server.url("/AAAAAAAAAAAAAAAAAAAAAA/"), count: 1) == ["404"])
     }
 }

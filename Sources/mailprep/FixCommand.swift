@@ -8,13 +8,14 @@ extension FixStrategy: ExpressibleByArgument {}
 struct FixCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fix",
-        abstract: "Make a message fit with the least change: compress attachments that gain, then link the largest.",
+        abstract: "Make a message fit with the least change: compress attachments that gain, then link as few as it can.",
         discussion: """
             Writes DRAFT.fixed.eml beside the input (or -o FILE, or -o - for standard output); the input is never \
             changed unless --in-place, which keeps the original as DRAFT.eml.orig. Signed or encrypted messages are \
             refused. --plan shows what would be done, with sizes estimated from samples, and writes nothing.
 
-            When compression is not enough, the largest attachments move to the file share and a download link takes \
+            When compression is not enough, as few attachments as can make it fit move to the file share (weighed \
+            after compression) and a download link takes \
             their place (in the text and HTML bodies, and an X-Mailprep-Link header each). Links need the share's \
             public address (--share-url, or share_url in the configuration file); mailprep will not mail a link \
             that only this machine can open.
@@ -51,7 +52,7 @@ struct FixCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Compress an attachment only if it shrinks by at least this many percent.", valueName: "percent"))
     var minGain: Int = 10
 
-    @Option(help: ArgumentHelp("auto (compress, then link the largest until it fits), compress, link, or remove (compress, then leave out the largest, with a note of each).", valueName: "strategy"))
+    @Option(help: ArgumentHelp("auto (compress, then link as few attachments as make it fit), compress, link, or remove (compress, then leave out as few as make it fit, with a note of each).", valueName: "strategy"))
     var strategy: FixStrategy = .auto
 
     @Option(help: ArgumentHelp("With --strategy link: link every attachment larger than this (10MB); default: as many as needed.", valueName: "size"))

@@ -297,6 +297,13 @@ public struct MessageEdits: Sendable {
                              endOfSource: Int64) throws -> Int64 {
         var header = MemorySink()
         if let bytes = rewritten.header { try header.write(bytes) } else { try source.copy(entity.headerSpan, into: &header) }
+        if rewritten.body == nil {
+            // The body as it is decodes as it did unless the new header changes its transfer encoding: no need to
+            // read it (it may be the whole message).
+            let field = HeaderSection(parsing: header.bytes)["Content-Transfer-Encoding"]
+            let encoding = field.map { TransferEncoding(headerValue: String(decoding: $0.value, as: UTF8.self)) } ?? .sevenBit
+            if encoding == entity.transferEncoding { return entity.decodedBytes }
+        }
         var body = MemorySink()
         if let bytes = rewritten.body { try body.write(bytes) } else { try source.copy(entity.bodySpan, into: &body) }
         return entity.parent == nil

@@ -42,20 +42,19 @@ struct PlanContext {
 
     /// The name a linked file is stored and served under, and the name the message shows: the same, made safe (a
     /// name with CR LF or a right-to-left override must not forge lines or disguise a file in the link block).
-    func names(of index: Int) -> (file: String, shown: String) {
+    func name(of index: Int) -> String {
         let entity = message.entities[index]
         var name = entity.filename
         if name == nil && entity.kind == .message { name = "message-\(entity.path).eml" }
-        let file = SafeFilename.make(name ?? "attachment-\(entity.path).bin")
-        return (file, file)
+        return SafeFilename.make(name ?? "attachment-\(entity.path).bin")
     }
 
     /// Links with stand-in tokens and digests of the real lengths.
     func placeholders(_ linked: [Int]) -> [LinkedPart] {
         linked.map { index in
-            let names = names(of: index)
-            let url = options.strategy == .remove ? "" : (options.share?.url(token: MessageLinks.placeholderToken, fileName: names.file)) ?? ""
-            return LinkedPart(entity: index, link: SharedLink(name: names.shown, url: url, size: message.entities[index].decodedBytes,
+            let name = name(of: index)
+            let url = options.strategy == .remove ? "" : (options.share?.url(token: MessageLinks.placeholderToken, fileName: name)) ?? ""
+            return LinkedPart(entity: index, link: SharedLink(name: name, url: url, size: message.entities[index].decodedBytes,
                                                               sha256: MessageLinks.placeholderDigest, expires: Self.second(expires)))
         }
     }
@@ -66,7 +65,7 @@ struct PlanContext {
             var hashing = SHA256Sink(DiscardingSink())
             try source.decodeBody(of: message.entities[index], into: &hashing)
             let size = hashing.count
-            return LinkedPart(entity: index, link: SharedLink(name: names(of: index).shown, url: "", size: size,
+            return LinkedPart(entity: index, link: SharedLink(name: name(of: index), url: "", size: size,
                                                               sha256: hashing.finish().hex, expires: Self.second(expires)))
         }
     }
@@ -75,7 +74,7 @@ struct PlanContext {
     func realLinks(_ linked: [Int], entries: [ShareEntry]) -> [LinkedPart] {
         zip(linked, entries).map { index, entry in
             let url = options.share?.url(token: entry.token, fileName: entry.fileName) ?? ""
-            return LinkedPart(entity: index, link: SharedLink(name: names(of: index).shown, url: url, size: entry.size,
+            return LinkedPart(entity: index, link: SharedLink(name: name(of: index), url: url, size: entry.size,
                                                               sha256: entry.sha256, expires: entry.expires))
         }
     }
@@ -150,7 +149,7 @@ struct PlanContext {
         let removing = options.strategy == .remove
         for index in plan.actions.indices where plan.actions[index].kind == .link || plan.actions[index].kind == .remove {
             let entity = plan.actions[index].entity
-            plan.actions[index].url = removing ? nil : options.share?.url(token: MessageLinks.placeholderToken, fileName: names(of: entity).file)
+            plan.actions[index].url = removing ? nil : options.share?.url(token: MessageLinks.placeholderToken, fileName: name(of: entity))
             plan.actions[index].expires = removing ? nil : Self.second(expires)
         }
         plan.linkAddressKnown = plan.links.isEmpty || removing || options.share?.urlProblem == nil
@@ -162,18 +161,18 @@ struct PlanContext {
     /// the entry and whether it is new (and pending).
     func share(_ index: Int, store: ShareStore, expires: Date, password: String?, dedupe: Bool, now: Date) throws -> (ShareEntry, Bool) {
         let entity = message.entities[index]
-        let names = names(of: index)
+        let name = name(of: index)
         if dedupe && password == nil {
             var hashing = SHA256Sink(DiscardingSink())
             try source.decodeBody(of: entity, into: &hashing)
             let size = hashing.count
-            if let existing = store.duplicate(sha256: hashing.finish().hex, size: size, fileName: names.file, now: now) {
+            if let existing = store.duplicate(sha256: hashing.finish().hex, size: size, fileName: name, now: now) {
                 return (existing, false)
             }
         }
         let type = entity.kind == .message ? "message/rfc822" : entity.contentType.mimeType
         let messageID = message.root.header.text("Message-ID")?.trimmingCharacters(in: .whitespaces)
-        let entry = try store.put(name: names.shown, contentType: type, expires: expires, messageID: messageID, password: password,
+        let entry = try store.put(name: name, contentType: type, expires: expires, messageID: messageID, password: password,
                                   now: now, pending: true) { sink in
             try source.decodeBody(of: entity, into: &sink)
         }

@@ -209,7 +209,7 @@ struct Planner {
                         }
                         continue
                     }
-                    for members in compressionSets(worthwhile, figures: figures[levelIndex], budget: share) {
+                    for members in compressionSets(worthwhile, figures: figures[levelIndex]) {
                         evaluations += 1
                         consider(policy.bundleName != nil && !members.isEmpty
                             ? evaluate(Choice(linked: set.sorted(), compressed: members.map { candidates[$0].entity }, level: level),
@@ -319,15 +319,10 @@ struct Planner {
         return (archive.bytes, SizeModel.wireBytes(archiveName: name, format: model.format, archiveBytes: archive.bytes), archive.exact)
     }
 
-    /// The sets of attachments (indices in `model.candidates`) to compress besides the links: every subset of the
-    /// worthwhile ones while there are at most `budget` (a bundle: all or none), else the chain of those that save most.
-    private func compressionSets(_ worthwhile: [Int], figures: [Figure], budget: Int) -> [[Int]] {
+    /// The sets of attachments (indices in `model.candidates`) to compress besides the links when not every subset is
+    /// summed (`plan()` does that while its budget allows): a bundle's all or none, else the chain of those that save most.
+    private func compressionSets(_ worthwhile: [Int], figures: [Figure]) -> [[Int]] {
         if worthwhile.isEmpty || policy.bundleName != nil { return worthwhile.isEmpty ? [[]] : [[], worthwhile] }
-        if worthwhile.count < 24 && 1 << worthwhile.count <= budget {
-            return (0..<(1 << worthwhile.count)).map { mask in
-                worthwhile.indices.filter { mask & (1 << $0) != 0 }.map { worthwhile[$0] }
-            }
-        }
         let ordered = worthwhile.sorted { figures[$0].wireDelta < figures[$1].wireDelta }
         return (0...ordered.count).map { ordered.prefix($0).sorted() }
     }

@@ -17,9 +17,9 @@ SHA-256 on a second thread, write, fsync, read back and hash again, rename) agai
 decoded file plus its SHA-256, with coreutils sha256sum and with openssl (which uses the CPU's SHA instructions).
 
 The serve jobs (--only serve): mailprep serve on 127.0.0.1, a 1 GB download with curl (against curl reading the
-same file from disk, file://), then wrk: 100 connections for 30 s asking for random 1 MiB ranges of a 100 MB
-file, and 100 connections for 30 s downloading that whole file again and again; reported are requests, errors
-(socket errors, and answers other than 206 for ranges) and the server's peak RSS during each run.
+same file from disk, file://), then wrk with 100 and with 1,000 connections (--wrk-connections) for 30 s each: the download page of a 100 MB
+file, random 1 MiB ranges of it, and that whole file again and again; reported are requests, errors (socket
+errors, and answers other than 206 for ranges) and the server's peak RSS during each run.
 
 The fix jobs: mailprep fix of a 200 MB CSV attachment at level 6 against zip -6 of the same decoded file (same
 zlib), two 100 MB attachments (compressed in parallel: CPU above 100%), --plan on the 1 GB message, and base64
@@ -100,6 +100,7 @@ def main():
     parser.add_argument("--no-build", action="store_true")
     parser.add_argument("--only", choices=["check", "fix", "share", "serve"], help="run one group of jobs")
     parser.add_argument("--wrk-seconds", type=int, default=30)
+    parser.add_argument("--wrk-connections", default="100,1000", help="comma-separated connection counts for wrk")
     parser.add_argument("--baseline", metavar="BINARY",
                         help="another mailprep (an earlier build): its check jobs run too, alternating with this build's")
     args = parser.parse_args()
@@ -281,11 +282,16 @@ def serve_jobs(args):
         script = os.path.join(OUT, "ranges.lua")
         with open(script, "w") as lua:
             lua.write(RANGES_LUA.replace("SIZE", str(size)))
-        for label, extra in ((f"random 1 MiB ranges of {size:,} bytes", ["-s", script]), (f"the whole {size:,}-byte file", [])):
+        page = path.split("/")[0] + "/"
+        runs = [(connections, label, target, extra) for connections in (int(n) for n in args.wrk_connections.split(","))
+                for label, target, extra in (("the download page", page, []),
+                                             (f"random 1 MiB ranges of {size:,} bytes", path, ["-s", script]),
+                                             (f"the whole {size:,}-byte file", path, []))]
+        for connections, label, target, extra in runs:
             # The peak from here on: writing 5 to clear_refs resets the kernel's high-water mark of resident memory.
             with open(f"/proc/{server.pid}/clear_refs", "w") as clear:
                 clear.write("5")
-            result = subprocess.run(["wrk", "-t2", "-c100", f"-d{args.wrk_seconds}s", "--timeout", "60s", "--latency"] + extra + [base + path],
+            result = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{args.wrk_seconds}s", "--timeout", "60s", "--latency"] + extra + [base + target],
                                     capture_output=True, text=True, check=True)
             if result.stderr.strip():
                 sys.exit(f"bench: wrk: {result.stderr.strip()}")
@@ -297,7 +303,7 @@ def serve_jobs(args):
             transfer = re.search(r"Transfer/sec:\s+(\S+)", result.stdout).group(1)
             p50 = re.search(r"50%\s+(\S+)", result.stdout).group(1)
             p99 = re.search(r"99%\s+(\S+)", result.stdout).group(1)
-            print(f"wrk: 100 connections, {args.wrk_seconds} s, {label}: {requests:,} requests, {read} read, {transfer}/s, "
+            print(f"wrk: {connections:,} connections, {args.wrk_seconds} s, {label}: {requests:,} requests, {read} read, {transfer}/s, "
                   f"latency p50 {p50} p99 {p99}; errors: {socket_errors} socket, {non2xx} non-2xx"
                   + (f", {wrong.group(1)} not 206" if wrong else "") + f"; server peak RSS during the run {peak_rss_mb(server.pid):.1f} MB")
             sys.stdout.flush()

@@ -1,10 +1,12 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Logging
 import MailPrepCore
 @_spi(CustomByteBufferAllocator) import NIOCore
 import CPieceMemory
+import NIOHTTP1
 import NIOPosix
 #if canImport(Glibc)
 import Glibc
@@ -16,16 +18,25 @@ import Darwin
 public struct ShareRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let remoteAddress: SocketAddress?
+    /// The connection: a download that cannot send for the send time-out closes it.
+    let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
+        channel = source.channel
     }
 }
 
 /// `mailprep serve`: the `ShareResponder` on Hummingbird. Files stream from disk one piece at a time per
-/// download: a piece is read (on NIO's thread pool) only once the previous one has been handed to the socket, so
-/// memory stays bounded however many clients download and however slowly they read.
+/// download, and a client costs only its own connection, as nginx's limits make it:
+/// - memory: a download reads its next piece (on NIO's thread pool) only while its own unsent pieces are under
+///   `downloadBudget` and all downloads' under `piecesBudget`; one with nothing unsent may always read one, so
+///   clients that stop reading cannot hold up the others;
+/// - time: a connection that goes `sendTimeout` without taking any of its download is closed (nginx's
+///   `send_timeout`), one without a whole request for `idleTimeout` too (idle keep-alive, slowloris);
+/// - descriptors: at most `maximumConnections` at once, below the descriptor limit; beyond it, new connections
+///   wait in the listen queue instead of failing accept(2) in a loop.
 public struct ShareServer: Sendable {
     public var responder: ShareResponder
     public var host: String
@@ -39,6 +50,8 @@ public struct ShareServer: Sendable {
     /// Octets of file pieces in memory at once, over all downloads. NIO accepts a piece as soon as a socket was
     /// last seen writable, so without this a hundred fast readers of whole files took the server past 1.5 GB.
     static let piecesBudget = 16 << 20
+    /// Octets of file pieces in memory at once for one download.
+    static let downloadBudget = 1 << 20
     /// Pieces come from here: the same malloc, counted (CPieceMemory).
     static let pieceAllocator = ByteBufferAllocator(allocate: piece_memory_allocate, reallocate: piece_memory_reallocate,
                                                     deallocate: piece_memory_free, copy: piece_memory_copy)
@@ -48,11 +61,17 @@ public struct ShareServer: Sendable {
 
     /// Seconds a connection may go without a whole request (idle keep-alive, or a header sent too slowly: slowloris).
     let idleTimeout: Double
+    /// Seconds a download may go without the client taking any of it.
+    let sendTimeout: Double
+    /// Connections served at once; more wait to be accepted.
+    let maximumConnections: Int
 
     public init(store: ShareStore, host: String, port: Int, secureCookies: Bool = false, idleTimeout: Double = 30,
-                accessLog: @escaping @Sendable (String) -> Void) {
+                sendTimeout: Double = 60, maximumConnections: Int = 1024, accessLog: @escaping @Sendable (String) -> Void) {
         self.responder = ShareResponder(store: store, secureCookies: secureCookies)
         self.idleTimeout = idleTimeout
+        self.sendTimeout = sendTimeout
+        self.maximumConnections = maximumConnections
         self.host = host
         self.port = port
         self.accessLog = accessLog
@@ -63,6 +82,7 @@ public struct ShareServer: Sendable {
         let counter = DownloadCounter(store: responder.store)
         let responder = self.responder
         let log = accessLog
+        let sendTimeout = self.sendTimeout
         let callback = CallbackResponder<ShareRequestContext> { request, context in
             var request = request
             var body: [UInt8] = []
@@ -87,14 +107,17 @@ public struct ShareServer: Sendable {
             let answer = responder.respond(to: shareRequest)
             log(Self.logLine(request: request, remote: context.remoteAddress, status: answer.status, bytes: answer.bodyLength))
             if let token = answer.countsDownloadOf { await counter.record(token) }
-            return try Self.response(answer)
+            return try Self.response(answer, channel: context.channel, sendTimeout: sendTimeout)
         }
         var logger = Logger(label: "mailprep.serve")
         logger.logLevel = .warning
+        let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [BadRequestLog(log: log)],
+                                               idleTimeout: .milliseconds(Int64(idleTimeout * 1000)))
         let application = Application(
             responder: callback,
-            server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(idleTimeout * 1000)))),
-            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "mailprep"),
+            server: .http1(configuration: http1),
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "mailprep",
+                                                    availableConnectionsDelegate: MaximumAvailableConnections(maximumConnections, logger: logger)),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
         do {
@@ -111,7 +134,7 @@ public struct ShareServer: Sendable {
         public var description: String { reason }
     }
 
-    static func response(_ answer: ShareResponse) throws -> Response {
+    static func response(_ answer: ShareResponse, channel: any Channel, sendTimeout: Double) throws -> Response {
         var fields = HTTPFields()
         for (name, value) in answer.headers {
             if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) }
@@ -129,15 +152,22 @@ public struct ShareServer: Sendable {
             guard descriptor >= 0 else { throw HTTPError(.notFound) }
             let file = OpenFile(descriptor: descriptor)
             let count = Int(range.upperBound - range.lowerBound + 1)
+            let timeout = TimeAmount.milliseconds(Int64(sendTimeout * 1000))
             return Response(status: status, headers: fields, body: ResponseBody(contentLength: count) { writer in
+                let pieces = Pieces()
                 var offset = range.lowerBound
                 let end = range.upperBound + 1
                 while offset < end {
-                    // Pieces read but not yet sent (slow sockets, a busy event loop) are held to a budget.
-                    while piece_memory_in_use() > piecesBudget { try await Task.sleep(nanoseconds: 1_000_000) }
+                    guard try await pieces.waitForRoom(timeout: sendTimeout) else {
+                        channel.close(promise: nil)
+                        throw SendTimeout()
+                    }
                     let length = Int(min(Int64(chunkLength), end - offset))
                     let at = offset
-                    let piece = try await NIOThreadPool.singleton.runIfActive { try file.read(length, at: at) }
+                    let piece = try await NIOThreadPool.singleton.runIfActive { try pieces.reading { try file.read(length, at: at) } }
+                    // A write waits while the socket is not writable; one that waits out the time-out ends the connection.
+                    let watchdog = channel.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
+                    defer { watchdog.cancel() }
                     try await writer.write(piece)
                     offset += Int64(piece.readableBytes)
                 }
@@ -171,6 +201,74 @@ public struct ShareServer: Sendable {
         let target = request.uri.string.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value < 0x7F } ? request.uri.string : "(binary)"
         return "\(remote?.ipAddress ?? "-") - - [\(HTTPDate.commonLog(Date()))] \"\(request.method.rawValue) \(target) HTTP/1.1\" "
             + "\(status) \(bytes) \(quoted(request.headers[.referer])) \(quoted(request.headers[.userAgent]))"
+    }
+}
+
+/// A download that went the send time-out without the client taking any of it.
+struct SendTimeout: Error {}
+
+/// One download's file pieces in memory, counted by CPieceMemory until NIO has handed them to the socket.
+final class Pieces: @unchecked Sendable {
+    // Immutable after init; the counts behind it are atomic.
+    private let owner = piece_owner_create()
+
+    deinit {
+        piece_owner_release(owner)
+    }
+
+    /// Runs `read` with its allocations counted to this download (on the calling thread).
+    func reading<T>(_ read: () throws -> T) rethrows -> T {
+        piece_memory_set_owner(owner)
+        defer { piece_memory_set_owner(nil) }
+        return try read()
+    }
+
+    /// Waits until this download may read another piece: when it has none unsent, or its own and all downloads'
+    /// unsent pieces leave room for one more. False when its unsent pieces did not go down for `timeout` seconds:
+    /// the client stopped reading.
+    func waitForRoom(timeout: Double) async throws -> Bool {
+        var unsent = piece_owner_in_use(owner)
+        var lastProgress = ContinuousClock.now
+        var pause = 1
+        while unsent > 0 {
+            if unsent + ShareServer.chunkLength <= ShareServer.downloadBudget
+                && piece_memory_in_use() + ShareServer.chunkLength <= ShareServer.piecesBudget {
+                return true
+            }
+            if ContinuousClock.now - lastProgress > .milliseconds(Int(timeout * 1000)) { return false }
+            try await Task.sleep(for: .milliseconds(pause))
+            let now = piece_owner_in_use(owner)
+            if now < unsent {
+                lastProgress = ContinuousClock.now
+                pause = 1
+            } else {
+                pause = min(pause * 2, 16)
+            }
+            unsent = now
+        }
+        return true
+    }
+}
+
+/// Requests the HTTP parser refused (answered 400 and closed by Hummingbird) get an access log line too, with
+/// `-` for the request line, as nginx logs them.
+final class BadRequestLog: ChannelInboundHandler, RemovableChannelHandler, Sendable {
+    typealias InboundIn = NIOAny
+    let log: @Sendable (String) -> Void
+
+    init(log: @escaping @Sendable (String) -> Void) {
+        self.log = log
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        context.fireChannelRead(data)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if error is HTTPParserError {
+            log("\(context.channel.remoteAddress?.ipAddress ?? "-") - - [\(HTTPDate.commonLog(Date()))] \"-\" 400 0 \"-\" \"-\"")
+        }
+        context.fireErrorCaught(error)
     }
 }
 

@@ -21,7 +21,36 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seconds a connection may stay without a whole request: idle between requests, or sending its header too slowly (default 30).", valueName: "seconds"))
     var idleTimeout: Double = 30
 
+    @Option(help: ArgumentHelp("Seconds a download may go without the client taking any of it before its connection is closed (default 60, as nginx's send_timeout).", valueName: "seconds"))
+    var sendTimeout: Double = 60
+
+    @Option(help: ArgumentHelp("Connections served at once (default 1024, and never more than the descriptor limit allows); more wait to be accepted.", valueName: "count"))
+    var maxConnections: Int = 1024
+
     @OptionGroup var shareFolder: ShareFolderOptions
+
+    /// The connections the descriptor limit allows: each may hold a socket and an open file, and a few descriptors
+    /// stay for the listener, the log and the share's metadata. The soft limit is raised to the hard one first
+    /// (at most 65,536), as nginx's worker_rlimit_nofile does.
+    static func connectionsAllowed(wanted: Int) -> Int {
+        #if os(Linux)
+        let files = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+        #else
+        let files = RLIMIT_NOFILE
+        #endif
+        var limit = rlimit()
+        guard getrlimit(files, &limit) == 0 else { return wanted }
+        let ceiling = rlim_t(65_536)
+        // RLIM_INFINITY is the largest value, so min() takes care of it.
+        let hard = min(limit.rlim_max, ceiling)
+        if limit.rlim_cur < hard {
+            var raised = limit
+            raised.rlim_cur = hard
+            if setrlimit(files, &raised) == 0 { limit = raised }
+        }
+        let descriptors = Int(min(limit.rlim_cur, ceiling))
+        return max(1, min(wanted, (descriptors - 32) / 2))
+    }
 
     /// "127.0.0.1:8025", "[::1]:8025", ":8025" (all addresses).
     static func parse(listen: String) -> (host: String, port: Int)? {
@@ -36,6 +65,8 @@ struct ServeCommand: AsyncParsableCommand {
     func validate() throws {
         if let listen, Self.parse(listen: listen) == nil { throw ValidationError("--listen \(listen): use host:port, e.g. 127.0.0.1:8025") }
         if !(0.1...3600).contains(idleTimeout) { throw ValidationError("--idle-timeout \(idleTimeout): use 0.1 to 3600 seconds") }
+        if !(0.1...3600).contains(sendTimeout) { throw ValidationError("--send-timeout \(sendTimeout): use 0.1 to 3600 seconds") }
+        if !(1...65_536).contains(maxConnections) { throw ValidationError("--max-connections \(maxConnections): use 1 to 65536") }
     }
 
     func run() async throws {
@@ -54,7 +85,8 @@ struct ServeCommand: AsyncParsableCommand {
         // Behind a TLS proxy (the share's public address is https), the password cookie is sent only over https.
         let secure = configuration.shareURL?.lowercased().hasPrefix("https://") == true
         let server = ShareServer(store: store, host: address.host, port: address.port, secureCookies: secure,
-                                 idleTimeout: idleTimeout) { line in log.write(line) }
+                                 idleTimeout: idleTimeout, sendTimeout: sendTimeout,
+                                 maximumConnections: Self.connectionsAllowed(wanted: maxConnections)) { line in log.write(line) }
         do {
             try await server.run { port in
                 printError("serving \(store.root) on http://\(address.host.contains(":") ? "[\(address.host)]" : address.host):\(port)/")

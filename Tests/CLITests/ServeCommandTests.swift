@@ -13,13 +13,18 @@ struct ServeCommandTests {
         let errors: URL
         private(set) var port = 0
 
-        init(share: String, folder: URL, standardOutput: FileHandle? = nil, extra: [String] = []) throws {
+        /// `descriptors`: the server runs under `ulimit -n` of that many.
+        init(share: String, folder: URL, standardOutput: FileHandle? = nil, extra: [String] = [], descriptors: Int? = nil) throws {
             log = folder.appendingPathComponent("access.log")
             errors = folder.appendingPathComponent("serve.err")
             FileManager.default.createFile(atPath: log.path, contents: nil)
             FileManager.default.createFile(atPath: errors.path, contents: nil)
             process.executableURL = Tool.binary
             process.arguments = ["serve", "--share", share, "--listen", "127.0.0.1:0"] + extra
+            if let descriptors {
+                process.executableURL = URL(fileURLWithPath: "/bin/sh")
+                process.arguments = ["-c", "ulimit -n \(descriptors) && exec \"$0\" \"$@\"", Tool.binary.path] + process.arguments!
+            }
             process.environment = ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": folder.path]
             process.standardOutput = try standardOutput ?? FileHandle(forWritingTo: log)
             process.standardError = try FileHandle(forWritingTo: errors)
@@ -300,5 +305,110 @@ extension ServeCommandTests {
         #expect((fields.last.flatMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 99) < 5)
         // The server still answers a real request at once.
         #expect(try Self.statuses(server.url("/AAAAAAAAAAAAAAAAAAAAAA/"), count: 1) == ["404"])
+    }
+
+    @Test("clients that request a file and never read cost only their own connections: a download beside forty of them finishes, and they are closed after the send time-out")
+    func stalledReaders() throws {
+        let folder = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (entry, share, _) = try Self.linked(in: folder, size: 12_000_000, name: "video.mov")
+        let server = try Server(share: share, folder: folder, extra: ["--send-timeout", "3"])
+        defer { server.stop() }
+        let path = "/\(entry.token)/video.mov"
+        // Forty clients with a tiny receive buffer ask for the whole file and never read; once they are all
+        // stalled, curl downloads it. Past the send time-out, each stalled one reads what it can: the server has
+        // closed them all, with most of the file unsent.
+        let script = """
+            import socket, subprocess, sys, time
+            port, path, target = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+            stalled = []
+            for n in range(40):
+                s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                s.connect(("127.0.0.1", port)); s.sendall(("GET %s HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n" % path).encode())
+                stalled.append(s)
+            time.sleep(1); start = time.time()
+            curl = subprocess.run(["curl", "-s", "--max-time", "60", "-o", target, "-w", "%{http_code}", "http://127.0.0.1:%d%s" % (port, path)],
+                                  capture_output=True, text=True)
+            took = time.time() - start
+            time.sleep(5)
+            cut = 0
+            for s in stalled:
+                s.settimeout(10); got = 0
+                try:
+                    while True:
+                        chunk = s.recv(1 << 16)
+                        if not chunk: break
+                        got += len(chunk)
+                except OSError:
+                    pass
+                if got < 6_000_000: cut += 1
+            print(curl.stdout, round(took, 1), cut)
+            """
+        let target = folder.appendingPathComponent("downloaded").path
+        let run = try Tool.exec(["/usr/bin/env", "python3", "-c", script, String(server.port), path, target],
+                                environment: ProcessInfo.processInfo.environment)
+        let fields = run.stdout.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        #expect(fields.count == 3, "\(run.stdout) \(run.stderr)")
+        guard fields.count == 3 else { return }
+        #expect(fields[0] == "200")
+        // Before the per-download budget, it got its header and then nothing for 95 s.
+        #expect((Double(fields[1]) ?? 99) < 20, "the download beside stalled clients took \(fields[1]) s")
+        #expect(fields[2] == "40", "stalled connections closed by the send time-out")
+        let size = try FileManager.default.attributesOfItem(atPath: target)[.size] as? Int
+        #expect(size == 12_000_000)
+    }
+
+    @Test("more connections than descriptors: the server caps them, does not spin, and answers once idle ones time out")
+    func descriptorExhaustion() throws {
+        let folder = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // 128 descriptors allow 48 connections; 200 idle ones, closed after a second each.
+        let server = try Server(share: folder.appendingPathComponent("share").path, folder: folder,
+                                extra: ["--idle-timeout", "1"], descriptors: 128)
+        defer { server.stop() }
+        let script = """
+            import os, socket, sys, time
+            port, pid = int(sys.argv[1]), int(sys.argv[2])
+            def cpu():
+                fields = open("/proc/%d/stat" % pid).read().split(")")[1].split()
+                return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(200)]
+            before, start = cpu(), time.time()
+            s = socket.create_connection(("127.0.0.1", port)); s.settimeout(30)
+            s.sendall(b"GET /AAAAAAAAAAAAAAAAAAAAAA/ HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n")
+            answer = s.recv(12).decode()
+            print(answer.split()[-1], round(time.time() - start, 1), round(cpu() - before, 2))
+            """
+        let run = try Tool.exec(["/usr/bin/env", "python3", "-c", script, String(server.port), String(server.process.processIdentifier)],
+                                environment: ProcessInfo.processInfo.environment)
+        let fields = run.stdout.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        #expect(fields.count == 3, "\(run.stdout) \(run.stderr)")
+        guard fields.count == 3 else { return }
+        #expect(fields[0] == "404")
+        // 200 idle connections in rounds of 48, a second each: about five seconds.
+        #expect((Double(fields[1]) ?? 99) < 15)
+        // Waiting for descriptors costs no processor time (it was a whole core before the cap).
+        #expect((Double(fields[2]) ?? 99) < 1.5)
+    }
+
+    @Test("a request the parser refuses is answered 400 and logged")
+    func badRequestLogged() throws {
+        let folder = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let server = try Server(share: folder.appendingPathComponent("share").path, folder: folder)
+        defer { server.stop() }
+        let script = """
+            import socket, sys
+            s = socket.create_connection(("127.0.0.1", int(sys.argv[1]))); s.settimeout(10)
+            s.sendall(b"GARBAGE\\r\\n\\r\\n"); print(s.recv(12).decode())
+            """
+        let run = try Tool.exec(["/usr/bin/env", "python3", "-c", script, String(server.port)], environment: ProcessInfo.processInfo.environment)
+        #expect(run.stdout.hasPrefix("HTTP/1.1 400"), "\(run.stdout) \(run.stderr)")
+        var log = ""
+        for _ in 0..<50 where !log.contains("\"-\" 400 0") {
+            usleep(100_000)
+            log = (try? String(contentsOf: server.log, encoding: .utf8)) ?? ""
+        }
+        #expect(log.contains("127.0.0.1 - - [") && log.contains("] \"-\" 400 0 \"-\" \"-\""), "\(log)")
     }
 }

@@ -301,8 +301,8 @@ def serve_jobs(args):
             non2xx = int((re.search(r"Non-2xx or 3xx responses: (\d+)", result.stdout) or [0, 0])[1])
             wrong = re.search(r"not 206: (\d+)", result.stdout)
             transfer = re.search(r"Transfer/sec:\s+(\S+)", result.stdout).group(1)
-            p50 = re.search(r"50%\s+(\S+)", result.stdout).group(1)
-            p99 = re.search(r"99%\s+(\S+)", result.stdout).group(1)
+            p50 = re.search(r"^\s+50%\s+(\S+)", result.stdout, re.M).group(1)
+            p99 = re.search(r"^\s+99%\s+(\S+)", result.stdout, re.M).group(1)
             print(f"wrk: {connections:,} connections, {args.wrk_seconds} s, {label}: {requests:,} requests, {read} read, {transfer}/s, "
                   f"latency p50 {p50} p99 {p99}; errors: {socket_errors} socket, {non2xx} non-2xx"
                   + (f", {wrong.group(1)} not 206" if wrong else "") + f"; server peak RSS during the run {peak_rss_mb(server.pid):.1f} MB")

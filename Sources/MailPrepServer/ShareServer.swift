@@ -50,6 +50,8 @@ public struct ShareServer: Sendable {
     /// Octets of file pieces in memory at once, over all downloads. NIO accepts a piece as soon as a socket was
     /// last seen writable, so without this a hundred fast readers of whole files took the server past 1.5 GB.
     static let piecesBudget = 16 << 20
+    /// Octets read at a time by a download with nothing unsent while all downloads' pieces fill the budget.
+    static let smallPiece = 16 * 1024
     /// Octets of file pieces in memory at once for one download.
     static let downloadBudget = 1 << 20
     /// Pieces come from here: the same malloc, counted (CPieceMemory).
@@ -158,11 +160,11 @@ public struct ShareServer: Sendable {
                 var offset = range.lowerBound
                 let end = range.upperBound + 1
                 while offset < end {
-                    guard try await pieces.waitForRoom(timeout: sendTimeout) else {
+                    guard let room = try await pieces.waitForRoom(timeout: sendTimeout) else {
                         channel.close(promise: nil)
                         throw SendTimeout()
                     }
-                    let length = Int(min(Int64(chunkLength), end - offset))
+                    let length = Int(min(Int64(room), end - offset))
                     let at = offset
                     let piece = try await NIOThreadPool.singleton.runIfActive { try pieces.reading { try file.read(length, at: at) } }
                     // A write waits while the socket is not writable; one that waits out the time-out ends the connection.
@@ -223,19 +225,21 @@ final class Pieces: @unchecked Sendable {
         return try read()
     }
 
-    /// Waits until this download may read another piece: when it has none unsent, or its own and all downloads'
-    /// unsent pieces leave room for one more. False when its unsent pieces did not go down for `timeout` seconds:
-    /// the client stopped reading.
-    func waitForRoom(timeout: Double) async throws -> Bool {
+    /// Waits until this download may read another piece, and says how long: a whole one when its own and all
+    /// downloads' unsent pieces leave room for it; a small one (`smallPiece`) when it has none unsent but the
+    /// total is full, so every download moves and a thousand of them add only a few megabytes over the budget.
+    /// Nil when its unsent pieces did not go down for `timeout` seconds: the client stopped reading.
+    func waitForRoom(timeout: Double) async throws -> Int? {
         var unsent = piece_owner_in_use(owner)
         var lastProgress = ContinuousClock.now
         var pause = 1
-        while unsent > 0 {
+        while true {
             if unsent + ShareServer.chunkLength <= ShareServer.downloadBudget
                 && piece_memory_in_use() + ShareServer.chunkLength <= ShareServer.piecesBudget {
-                return true
+                return ShareServer.chunkLength
             }
-            if ContinuousClock.now - lastProgress > .milliseconds(Int(timeout * 1000)) { return false }
+            if unsent == 0 { return ShareServer.smallPiece }
+            if ContinuousClock.now - lastProgress > .milliseconds(Int(timeout * 1000)) { return nil }
             try await Task.sleep(for: .milliseconds(pause))
             let now = piece_owner_in_use(owner)
             if now < unsent {
@@ -246,7 +250,6 @@ final class Pieces: @unchecked Sendable {
             }
             unsent = now
         }
-        return true
     }
 }
 

@@ -94,4 +94,44 @@ struct KilledFixTests {
         #expect(try Tool.run(["share", "prune", "--share", share]).status == 0)
         #expect(Self.contents(share + "/.incoming").isEmpty)
     }
+
+    @Test("from standard input to standard output, stopped at any moment: the spooled copy goes (at once, or with the next run after kill -9) and nothing is shared before the message is out",
+          arguments: [(SIGINT, 1.0), (SIGKILL, 1.0), (SIGKILL, 2.5)])
+    func pipeline(signal: Int32, delay: Double) throws {
+        let folder = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let input = folder.appendingPathComponent("big.eml").path
+        let spool = folder.appendingPathComponent("tmp").path
+        let share = folder.appendingPathComponent("share").path
+        try FileManager.default.createDirectory(atPath: spool, withIntermediateDirectories: true)
+        try Self.bigMessage(at: input)
+        func run(after delay: Double?) throws -> Int32 {
+            let process = Process()
+            process.executableURL = Tool.binary
+            process.arguments = ["fix", "--strategy", "link", "--limit", "1MB", "--share-url", "https://files.example.org/m/",
+                                 "--share", share, "-o", "-", "-"]
+            process.environment = ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "TMPDIR": spool]
+            process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: input))
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            if let delay {
+                Thread.sleep(forTimeInterval: delay)
+                kill(process.processIdentifier, signal)
+            }
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+        let status = try run(after: delay)
+        let listed = try Tool.run(["share", "list", "--json", "--share", share]).stdout.split(separator: "\n").count
+        if status != 0 {
+            #expect(listed == 0, "signal \(signal) after \(delay) s: a shared file without its message")
+        }
+        if signal != SIGKILL {
+            #expect(Self.contents(spool).isEmpty)
+        }
+        // The next run from standard input removes what a killed one left, and its own copy when done.
+        #expect(try run(after: nil) == 0)
+        #expect(Self.contents(spool).isEmpty)
+    }
 }

@@ -75,16 +75,19 @@ final class AtomicFile {
     }
 }
 
-/// Standard input copied to a temporary file, so it can be read again (the writer copies spans of it).
+/// Standard input copied to a temporary file, so it can be read again (the writer copies spans of it). Named
+/// with the process ID (`Leftovers`): removed when done, on Ctrl-C, and by the next spool after a kill -9.
 final class SpooledInput {
     let path: String
 
     init() throws {
         let folder = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
-        guard let (descriptor, path) = temporaryFile("\(folder)/mailprep-stdin-") else {
+        Leftovers.sweep(folder: folder)
+        guard let (descriptor, path) = temporaryFile("\(folder)/\(Leftovers.marker)stdin-") else {
             throw FileError(path: folder, errno: errno, operation: "create")
         }
         self.path = path
+        Leftovers.register(path)
         defer { close(descriptor) }
         var sink = FileSink(descriptor: descriptor, path: path)
         var buffer = [UInt8](repeating: 0, count: 1 << 18)
@@ -108,6 +111,7 @@ final class SpooledInput {
 
     deinit {
         unlink(path)
+        Leftovers.unregister(path)
     }
 }
 

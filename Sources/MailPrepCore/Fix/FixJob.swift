@@ -274,10 +274,12 @@ public struct FixJob: Sendable {
     private func write(_ writer: MessageWriter, predicted: (bytes: Int64, wireBytes: Int64), to outputPath: String?, replace: Bool,
                        backup: String?, mode: mode_t, publish: () throws -> Void) throws -> (written: Int64, wire: Int64) {
         guard let outputPath else {
-            try publish()
+            // Standard output cannot be taken back: the entries appear once all of it is written, so a fix killed
+            // halfway leaves nothing shared (and exits non-zero, so whatever reads the pipe does not send it).
             var sink = FileSink(descriptor: 1, path: "-")
             try writer.write(into: &sink)
             try sink.flush()
+            try publish()
             return (sink.written, predicted.wireBytes)
         }
         let file = try AtomicFile(path: outputPath, mode: mode)

@@ -31,8 +31,8 @@ public struct ShareRequestContext: RequestContext, RemoteAddressRequestContext {
 /// `mailprep serve`: the `ShareResponder` on Hummingbird. Files stream from disk one piece at a time per
 /// download, and a client costs only its own connection, as nginx's limits make it:
 /// - memory: a download reads its next piece (on NIO's thread pool) only while its own unsent pieces are under
-///   `downloadBudget` and all downloads' under `piecesBudget`; one with nothing unsent may always read one, so
-///   clients that stop reading cannot hold up the others;
+///   `downloadBudget` and all downloads' under `piecesBudget`; one with nothing unsent may always read one
+///   (a `smallPiece` while the budget is taken), so clients that stop reading cannot hold up the others;
 /// - time: a connection that goes `sendTimeout` without taking any of its download is closed (nginx's
 ///   `send_timeout`), one without a whole request for `idleTimeout` too (idle keep-alive, slowloris);
 /// - descriptors: at most `maximumConnections` at once, below the descriptor limit; beyond it, new connections
@@ -201,8 +201,13 @@ public struct ShareServer: Sendable {
             return "\"" + escaped(text) + "\""
         }
         let target = request.uri.string.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value < 0x7F } ? request.uri.string : "(binary)"
-        return "\(remote?.ipAddress ?? "-") - - [\(HTTPDate.commonLog(Date()))] \"\(request.method.rawValue) \(target) HTTP/1.1\" "
+        return logPrefix(remote: remote) + "\"\(request.method.rawValue) \(target) HTTP/1.1\" "
             + "\(status) \(bytes) \(quoted(request.headers[.referer])) \(quoted(request.headers[.userAgent]))"
+    }
+
+    /// `127.0.0.1 - - [29/Nov/2026:10:52:00 +0000] `: who and when, as every access log line starts.
+    static func logPrefix(remote: SocketAddress?) -> String {
+        "\(remote?.ipAddress ?? "-") - - [\(HTTPDate.commonLog(Date()))] "
     }
 }
 
@@ -269,7 +274,7 @@ final class BadRequestLog: ChannelInboundHandler, RemovableChannelHandler, Senda
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if error is HTTPParserError {
-            log("\(context.channel.remoteAddress?.ipAddress ?? "-") - - [\(HTTPDate.commonLog(Date()))] \"-\" 400 0 \"-\" \"-\"")
+            log(ShareServer.logPrefix(remote: context.channel.remoteAddress) + "\"-\" 400 0 \"-\" \"-\"")
         }
         context.fireErrorCaught(error)
     }

@@ -27,17 +27,22 @@ struct KilledFixTests {
         try big.write(to: URL(fileURLWithPath: path))
     }
 
-    /// Starts `mailprep arguments`, sends `signal` after `delay` seconds, and returns its exit status (or the signal).
-    static func interrupted(_ arguments: [String], after delay: Double, signal: Int32) throws -> Int32 {
+    /// Starts `mailprep arguments` (standard input from the file `input`, if given), sends `signal` after `delay`
+    /// seconds (nil: lets it finish), and returns its exit status (or the signal).
+    static func interrupted(_ arguments: [String], after delay: Double?, signal: Int32 = SIGKILL, input: String? = nil,
+                            environment: [String: String] = [:]) throws -> Int32 {
         let process = Process()
         process.executableURL = Tool.binary
         process.arguments = arguments
-        process.environment = ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"]
+        process.environment = ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"].merging(environment) { $1 }
+        if let input { process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: input)) }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        Thread.sleep(forTimeInterval: delay)
-        kill(process.processIdentifier, signal)
+        if let delay {
+            Thread.sleep(forTimeInterval: delay)
+            kill(process.processIdentifier, signal)
+        }
         process.waitUntilExit()
         return process.terminationStatus
     }
@@ -105,22 +110,10 @@ struct KilledFixTests {
         let share = folder.appendingPathComponent("share").path
         try FileManager.default.createDirectory(atPath: spool, withIntermediateDirectories: true)
         try Self.bigMessage(at: input)
+        let arguments = ["fix", "--strategy", "link", "--limit", "1MB", "--share-url", "https://files.example.org/m/",
+                         "--share", share, "-o", "-", "-"]
         func run(after delay: Double?) throws -> Int32 {
-            let process = Process()
-            process.executableURL = Tool.binary
-            process.arguments = ["fix", "--strategy", "link", "--limit", "1MB", "--share-url", "https://files.example.org/m/",
-                                 "--share", share, "-o", "-", "-"]
-            process.environment = ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "TMPDIR": spool]
-            process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: input))
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            if let delay {
-                Thread.sleep(forTimeInterval: delay)
-                kill(process.processIdentifier, signal)
-            }
-            process.waitUntilExit()
-            return process.terminationStatus
+            try Self.interrupted(arguments, after: delay, signal: signal, input: input, environment: ["TMPDIR": spool])
         }
         let status = try run(after: delay)
         let listed = try Tool.run(["share", "list", "--json", "--share", share]).stdout.split(separator: "\n").count

@@ -21,8 +21,8 @@ struct DownloadPage {
         case (.expired, .traditionalChinese): "此下載已過期，請向寄件人索取新的連結。"
         case (.methodNotAllowed, .english): "This address only serves downloads."
         case (.methodNotAllowed, .traditionalChinese): "此網址只供下載。"
-        case (.passwordNeeded, .english): "This download needs a password: open the download page (the address without the file name) first."
-        case (.passwordNeeded, .traditionalChinese): "此下載需要密碼：請先開啟下載頁（不含檔案名稱的網址）。"
+        case (.passwordNeeded, .english): "This download needs a password: the download page asks for it, then the file follows."
+        case (.passwordNeeded, .traditionalChinese): "此下載需要密碼：下載頁會要求輸入，之後即開始下載檔案。"
         case (.badRequest, .english): "The request is not valid HTTP (it needs one Host field)."
         case (.badRequest, .traditionalChinese): "請求不是有效的 HTTP（須有一個 Host 欄位）。"
         case (.bodyTooLarge, .english): "The request is too large: a password form is a few bytes."
@@ -67,9 +67,11 @@ struct DownloadPage {
     }
 
     /// The password form; nil only if the built-in template does not parse.
-    func passwordForm(_ entry: ShareEntry, wrong: Bool) -> String? {
+    /// `toFile`: the form was reached from the file's own link, and the right password goes on to the file.
+    func passwordForm(_ entry: ShareEntry, wrong: Bool, toFile: Bool = false) -> String? {
         var context = context(entry)
         context["wrongPassword"] = wrong
+        context["toFile"] = toFile
         return (try? Self.formTemplate.get())?.render(context)
     }
 
@@ -120,7 +122,8 @@ struct DownloadPage {
     private static let form = """
         <form method="post" action="">
         <label for="password">{{passwordLabel}}</label>
-        <input id="password" name="password" type="password" autocomplete="off" required autofocus>
+        <input id="password" name="password" type="password" autocomplete="off" autocapitalize="none" spellcheck="false" required autofocus>
+        {{#toFile}}<input type="hidden" name="next" value="file">{{/toFile}}
         {{#wrongPassword}}<p class="wrong" id="wrong">{{wrong}}</p>{{/wrongPassword}}
         <button type="submit">{{open}}</button>
         </form>

@@ -6,6 +6,8 @@ public struct ShareRequest: Sendable {
     public var method: String
     /// The request target's path, still percent-encoded, without the query.
     public var path: String
+    /// The request target's query, without the "?" ("" when there is none).
+    public var query: String
     /// Header fields by lowercased name (the last one wins; none the responder reads may repeat).
     public var headers: [String: String]
     /// A POST's form body (application/x-www-form-urlencoded), up to a few kilobytes.
@@ -15,10 +17,11 @@ public struct ShareRequest: Sendable {
     /// True when the body was longer than the server takes (`ShareServer.maximumBody`).
     public var bodyTooLarge: Bool
 
-    public init(method: String, path: String, headers: [String: String] = [:], body: [UInt8] = [], hostFields: Int = 1,
-                bodyTooLarge: Bool = false) {
+    public init(method: String, path: String, query: String = "", headers: [String: String] = [:], body: [UInt8] = [],
+                hostFields: Int = 1, bodyTooLarge: Bool = false) {
         self.method = method.uppercased()
         self.path = path
+        self.query = query
         self.headers = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { $1 })
         self.body = body
         self.hostFields = hostFields
@@ -59,6 +62,11 @@ public struct ShareResponse: Sendable {
 /// If-Range, HEAD), 404 for anything else, 410 after expiry. Nothing but the file of a known token is ever read:
 /// a token is checked to be URL-safe base64 before it names a folder, and the file name must equal the one in
 /// the token's metadata, which is never a dotfile.
+///
+/// A protected file asked for without the password's cookie sends the browser to the page's form (`../TOKEN/?file`),
+/// and the right password then sends it on to the file, so the link in the message works as it is. Every
+/// redirect is relative and the cookie has no Path (RFC 6265's default path is the page's folder), so the same
+/// answers work behind a proxy that serves the share under a prefix (`https://host/m/` → `/`).
 public struct ShareResponder: Sendable {
     public let store: ShareStore
     /// Cookies marked `Secure`: the share's public address is https (behind a TLS proxy).
@@ -86,7 +94,8 @@ public struct ShareResponder: Sendable {
         }
         guard let entry = store.entry(token: token) else { return Self.text(404, page.message(.notFound), head: head) }
         if segments.count == 1 {
-            return ShareResponse(status: 301, headers: [("Location", "/\(token)/"), ("Content-Length", "0")], body: .none)
+            let query = request.query.isEmpty ? "" : "?" + request.query
+            return ShareResponse(status: 301, headers: [("Location", "\(token)/\(query)"), ("Content-Length", "0")], body: .none)
         }
         if entry.isExpired(at: now) { return Self.text(410, page.message(.expired), head: head) }
         let unlocked = !entry.isProtected || Self.cookie(named: Self.cookieName(token), in: request.headers["cookie"]).map(entry.acceptsProof) == true
@@ -98,19 +107,22 @@ public struct ShareResponder: Sendable {
                     return Self.text(429, page.message(.tooManyTries), extra: [("Retry-After", String(wait))], head: false)
                 }
                 let password = Self.formValue("password", in: request.body) ?? ""
+                let toFile = Self.formValue("next", in: request.body) == "file"
                 guard entry.accepts(password: password), let proof = entry.downloadProof() else {
                     tries.failed(token: token, now: now)
-                    guard let form = page.passwordForm(entry, wrong: true) else { return Self.text(500, page.message(.pageUnavailable), head: false) }
+                    guard let form = page.passwordForm(entry, wrong: true, toFile: toFile) else { return Self.text(500, page.message(.pageUnavailable), head: false) }
                     return Self.html(403, form, head: false)
                 }
                 let secure = secureCookies || request.headers["x-forwarded-proto"]?.lowercased() == "https" ? "; Secure" : ""
                 let maxAge = max(0, Int(entry.expires.timeIntervalSince(now)))
+                let next = toFile ? Self.inFolder(token, MailPrepCore.ShareOptions.percentEncoded(entry.fileName)) : Self.inFolder(token, "")
                 return ShareResponse(status: 303, headers: [
-                    ("Location", "/\(token)/"), ("Content-Length", "0"),
-                    ("Set-Cookie", "\(Self.cookieName(token))=\(proof); Path=/\(token)/; Max-Age=\(maxAge); HttpOnly; SameSite=Lax\(secure)"),
+                    ("Location", next), ("Content-Length", "0"),
+                    ("Set-Cookie", "\(Self.cookieName(token))=\(proof); Max-Age=\(maxAge); HttpOnly; SameSite=Lax\(secure)"),
                 ], body: .none)
             }
-            guard let html = unlocked ? page.render(entry) : page.passwordForm(entry, wrong: false) else {
+            let toFile = request.query.split(separator: "&").contains("file")
+            guard let html = unlocked ? page.render(entry) : page.passwordForm(entry, wrong: false, toFile: toFile) else {
                 return Self.text(500, page.message(.pageUnavailable), head: head)
             }
             return Self.html(200, html, head: head)
@@ -118,7 +130,13 @@ public struct ShareResponder: Sendable {
 
         guard request.method != "POST" else { return Self.text(405, page.message(.methodNotAllowed), extra: [("Allow", "GET, HEAD")], head: false) }
         guard segments[1].removingPercentEncoding == entry.fileName else { return Self.text(404, page.message(.notFound), head: head) }
-        guard unlocked else { return Self.text(403, page.message(.passwordNeeded), head: head) }
+        guard unlocked else {
+            // To the form, which comes back here once the password is right. Its page says why, for a client that
+            // does not follow redirects.
+            var answer = Self.text(303, page.message(.passwordNeeded), head: head)
+            answer.headers.append(("Location", Self.inFolder(token, "?file")))
+            return answer
+        }
         return file(entry, request: request, head: head)
     }
 
@@ -161,6 +179,11 @@ public struct ShareResponder: Sendable {
     }
 
     // MARK: Pieces of HTTP
+
+    /// A relative reference to `rest` in the token's folder, from the page or a file in it: `../TOKEN/rest`. Never
+    /// `rest` alone (a first segment with a colon would read as a scheme) and never `./?query`, which curl 7.88
+    /// resolves to the folder's parent.
+    static func inFolder(_ token: String, _ rest: String) -> String { "../\(token)/" + rest }
 
     static func text(_ status: Int, _ text: String, extra: [(String, String)] = [], head: Bool) -> ShareResponse {
         let bytes = Array((text + "\n").utf8)

@@ -104,7 +104,8 @@ public struct ShareServer: Sendable {
                 headers[field.name.canonicalName] = field.value
                 if field.name.canonicalName == "host" { hostFields += 1 }
             }
-            let shareRequest = ShareRequest(method: request.method.rawValue, path: request.uri.path, headers: headers, body: body,
+            let shareRequest = ShareRequest(method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "",
+                                            headers: headers, body: body,
                                             hostFields: hostFields, bodyTooLarge: tooLarge)
             let answer = responder.respond(to: shareRequest)
             log(Self.logLine(request: request, remote: context.remoteAddress, status: answer.status, bytes: answer.bodyLength))

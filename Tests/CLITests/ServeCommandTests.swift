@@ -412,3 +412,105 @@ extension ServeCommandTests {
         #expect(log.contains("127.0.0.1 - - [") && log.contains("] \"-\" 400 0 \"-\" \"-\""), "\(log)")
     }
 }
+
+extension ServeCommandTests {
+    /// nginx from Debian on a free loopback port, in front of `mailprep serve`, with the README's own `location`
+    /// block (its port made the server's). Stopped by `stop()`.
+    final class Proxy {
+        let process = Process()
+        let port: Int
+
+        init(folder: URL, upstream: Int) throws {
+            let readme = try String(contentsOf: Tool.root.appendingPathComponent("README.md"), encoding: .utf8)
+            let start = try #require(readme.range(of: "```nginx\n"))
+            let end = try #require(readme[start.upperBound...].range(of: "```"))
+            let location = readme[start.upperBound..<end.lowerBound].replacingOccurrences(of: "127.0.0.1:8025", with: "127.0.0.1:\(upstream)")
+            port = try Self.freePort()
+            let root = folder.appendingPathComponent("nginx")
+            try FileManager.default.createDirectory(at: root.appendingPathComponent("logs"), withIntermediateDirectories: true)
+            let configuration = """
+                daemon off;
+                worker_processes 1;
+                pid \(root.path)/nginx.pid;
+                error_log \(root.path)/logs/error.log warn;
+                events { worker_connections 64; }
+                http {
+                    access_log off;
+                    client_body_temp_path \(root.path)/body;
+                    proxy_temp_path \(root.path)/proxy;
+                    server {
+                        listen 127.0.0.1:\(port);
+                \(location)
+                    }
+                }
+                """
+            try configuration.write(to: root.appendingPathComponent("nginx.conf"), atomically: true, encoding: .utf8)
+            process.executableURL = URL(fileURLWithPath: "/usr/sbin/nginx")
+            process.arguments = ["-p", root.path, "-c", root.appendingPathComponent("nginx.conf").path]
+            let errors = root.appendingPathComponent("nginx.err")
+            FileManager.default.createFile(atPath: errors.path, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: errors)
+            try process.run()
+            for _ in 0..<100 where try Tool.exec(["/usr/bin/curl", "-s", "-o", "/dev/null", "http://127.0.0.1:\(port)/"], environment: [:]).status != 0 {
+                usleep(50_000)
+            }
+        }
+
+        /// A port nothing listens on now (the kernel's choice for port 0).
+        static func freePort() throws -> Int {
+            let run = try Tool.exec(["/usr/bin/python3", "-c", "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"],
+                                    environment: [:])
+            return try #require(Int(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        }
+
+        func stop() {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    @Test("behind nginx with a /m/ prefix (the README's block): a protected link goes to the form and, after the password as a person types it, to the file")
+    func protectedLinkBehindPrefix() throws {
+        let folder = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let share = folder.appendingPathComponent("share").path
+        try FileManager.default.createDirectory(atPath: share, withIntermediateDirectories: true)
+        let server = try Server(share: share, folder: folder)
+        defer { server.stop() }
+        let proxy = try Proxy(folder: folder, upstream: server.port)
+        defer { proxy.stop() }
+
+        let input = folder.appendingPathComponent("draft.eml").path
+        try Self.message(attachment: 1_500_000, name: "合約 2026.pdf").write(toFile: input, atomically: true, encoding: .utf8)
+        // The README's public address; curl reaches it at the proxy (--connect-to), so the message's link is
+        // exactly what a recipient opens.
+        let fix = try Tool.run(["fix", "--strategy", "link", "--protect", "--limit", "1MB", "--share", share,
+                                "--share-url", "http://files.example.org/m/", "--json", input], environment: ["HOME": folder.path])
+        #expect(fix.status == 0, "\(fix.stderr)")
+        let result = try #require(try JSONSerialization.jsonObject(with: Data(fix.stdout.utf8)) as? [String: Any])
+        let password = try #require(result["password"] as? String)
+        let entry = try #require(ShareStore(root: share).list().first)
+        let site = "http://files.example.org/m/\(entry.token)/"
+        let link = site + ShareOptions.percentEncoded(entry.fileName)
+        #expect(try String(contentsOfFile: folder.appendingPathComponent("draft.fixed.eml").path, encoding: .utf8).contains(link))
+
+        let jar = folder.appendingPathComponent("cookies").path
+        let curl = ["/usr/bin/curl", "-sS", "-L", "-b", jar, "-c", jar, "-w", "%{http_code} %{url_effective}",
+                    "--connect-to", "files.example.org:80:127.0.0.1:\(proxy.port)"]
+        // The link as it is in the message: the form, reached under the prefix.
+        let form = try Tool.exec(curl + ["-o", folder.appendingPathComponent("form.html").path, link], environment: [:])
+        #expect(form.stdout == "200 " + site + "?file")
+        #expect(try String(contentsOfFile: folder.appendingPathComponent("form.html").path, encoding: .utf8).contains("name=\"next\" value=\"file\""))
+        // The form sent as a browser sends it (to the page's address with its query), the password read off a phone.
+        let typed = password.uppercased().replacingOccurrences(of: "-", with: " ")
+        let download = folder.appendingPathComponent("download").path
+        let sent = try Tool.exec(curl + ["-o", download, "--data-urlencode", "password=\(typed)", "-d", "next=file",
+                                         site + "?file"], environment: [:])
+        #expect(sent.stdout == "200 " + link, "after the password, the file itself at the link's address")
+        #expect(try Tool.exec(["/usr/bin/sha256sum", download], environment: [:]).stdout.hasPrefix(entry.sha256))
+        // The same cookie opens the link directly now; the token without its slash comes back under the prefix.
+        #expect(try Tool.exec(curl + ["-o", "/dev/null", link], environment: [:]).stdout == "200 " + link)
+        let bare = try Tool.exec(curl + ["-o", "/dev/null", String(site.dropLast())], environment: [:])
+        #expect(bare.stdout == "200 " + site)
+    }
+}

@@ -107,7 +107,7 @@ struct ShareResponderTests {
         #expect(fixture.get(fixture.pagePath, now: later).status == 410)
         #expect(fixture.get(fixture.pagePath).status == 200)
         let redirect = fixture.get("/\(fixture.entry.token)")
-        #expect(redirect.status == 301 && redirect.header("Location") == fixture.pagePath)
+        #expect(redirect.status == 301 && redirect.header("Location") == "\(fixture.entry.token)/", "relative, so a proxy's prefix stays")
     }
 
     @Test("the page: name, size, expiry and SHA-256, escaped for HTML, in the language the browser asks for")
@@ -128,20 +128,47 @@ struct ShareResponderTests {
         #expect(zh.contains("<html lang=\"zh-Hant\">") && zh.contains(">下載</a>") && zh.contains("200 位元組"))
     }
 
-    @Test("a protected share: the page asks, a wrong password is refused, the right one sets a cookie that opens the file")
+    @Test("a protected link as the message has it: to the form, and after the right password on to the file, by relative redirects and a cookie without Path")
     func password() throws {
         let fixture = try Fixture(password: "abcd-efgh-jkmn-pqrs")
         defer { fixture.remove() }
-        #expect(fixture.get(fixture.filePath).status == 403)
-        guard case .bytes(let form) = fixture.get(fixture.pagePath).body else { Issue.record("no form"); return }
-        #expect(String(decoding: form, as: UTF8.self).contains("type=\"password\""))
-        #expect(String(decoding: form, as: UTF8.self).contains(fixture.entry.sha256), "the form page still says what the file is")
-        #expect(fixture.get(fixture.pagePath, method: "POST", body: Array("password=wrong".utf8)).status == 403)
-        let accepted = fixture.get(fixture.pagePath, method: "POST", body: Array("password=abcd-efgh-jkmn-pqrs".utf8))
-        #expect(accepted.status == 303)
-        let cookie = try #require(accepted.header("Set-Cookie")?.split(separator: ";").first.map(String.init))
+        let refused = fixture.get(fixture.filePath)
+        let form = "../\(fixture.entry.token)/?file"
+        #expect(refused.status == 303 && refused.header("Location") == form)
+        #expect(fixture.get(fixture.filePath, method: "HEAD").header("Location") == form)
+        guard case .bytes(let formBytes) = fixture.responder.respond(to: ShareRequest(method: "GET", path: fixture.pagePath, query: "file")).body else {
+            Issue.record("no form")
+            return
+        }
+        let page = String(decoding: formBytes, as: UTF8.self)
+        #expect(page.contains("type=\"password\"") && page.contains("name=\"next\" value=\"file\""))
+        #expect(page.contains(fixture.entry.sha256), "the form page still says what the file is")
+        guard case .bytes(let plainForm) = fixture.get(fixture.pagePath).body else { Issue.record("no form"); return }
+        #expect(!String(decoding: plainForm, as: UTF8.self).contains("name=\"next\""), "opened from the page's own address, it stays on the page")
+
+        let wrong = fixture.get(fixture.pagePath, method: "POST", body: Array("password=wrong&next=file".utf8))
+        #expect(wrong.status == 403)
+        if case .bytes(let again) = wrong.body { #expect(String(decoding: again, as: UTF8.self).contains("name=\"next\" value=\"file\"")) }
+        let toFile = fixture.get(fixture.pagePath, method: "POST", body: Array("password=abcd-efgh-jkmn-pqrs&next=file".utf8))
+        #expect(toFile.status == 303 && toFile.header("Location") == "../\(fixture.entry.token)/%E5%A0%B1%E5%91%8A%20final.pdf")
+        let toPage = fixture.get(fixture.pagePath, method: "POST", body: Array("password=abcd-efgh-jkmn-pqrs".utf8))
+        #expect(toPage.status == 303 && toPage.header("Location") == "../\(fixture.entry.token)/")
+        let setCookie = try #require(toFile.header("Set-Cookie"))
+        #expect(!setCookie.contains("Path="), "the default path is the page's folder, under any proxy prefix")
+        let cookie = try #require(setCookie.split(separator: ";").first.map(String.init))
         #expect(fixture.get(fixture.filePath, ["Cookie": "other=1; " + cookie]).status == 200)
-        #expect(fixture.get(fixture.filePath, ["Cookie": cookie + "x"]).status == 403)
+        #expect(fixture.get(fixture.filePath, ["Cookie": cookie + "x"]).status == 303)
+    }
+
+    @Test("a password typed as people type it: capitals, spaces, no dashes, full-width letters from a Chinese input method", arguments: [
+        ("abcd-efgh-jkmn-pqrs", true), ("ABCD-EFGH-JKMN-PQRS", true), ("abcd efgh jkmn pqrs", true), ("abcdefghjkmnpqrs", true),
+        (" abcd - efgh-jkmn-pqrs\n", true), ("ａｂｃｄ－ｅｆｇｈ－ｊｋｍｎ－ｐｑｒｓ", true),
+        ("abcd-efgh-jkmn-pqr", false), ("abcd-efgh-jkmn-pqrt", false), ("", false),
+    ])
+    func passwordAsTyped(typed: String, opens: Bool) throws {
+        let fixture = try Fixture(password: "abcd-efgh-jkmn-pqrs")
+        defer { fixture.remove() }
+        #expect(fixture.entry.accepts(password: typed) == opens)
     }
 
     @Test("methods other than GET, HEAD and POST: 405 with Allow")

@@ -26,14 +26,18 @@ public struct ShareEntry: Sendable, Codable, Equatable {
 
     public var isProtected: Bool { passwordHash != nil }
 
-    /// Whether `password` is the one this entry was protected with (compared in constant time).
+    /// Whether `password` is the one this entry was protected with (compared in constant time), as typed or in
+    /// its canonical form (`ShareStore.canonicalPassword`): a person reading it off a phone types capitals,
+    /// spaces or no dashes.
     public func accepts(password: String) -> Bool {
         guard let passwordHash else { return true }
         let parts = passwordHash.split(separator: ":").map(String.init)
         guard parts.count == 3, parts[0] == "sha256" else { return false }
-        let digest = ShareStore.passwordDigest(password, salt: parts[1])
-        guard digest.utf8.count == parts[2].utf8.count else { return false }
-        return Self.equalInConstantTime(digest, parts[2])
+        let canonical = ShareStore.canonicalPassword(password)
+        return Set([password, canonical]).map { typed in
+            let digest = ShareStore.passwordDigest(typed, salt: parts[1])
+            return digest.utf8.count == parts[2].utf8.count && Self.equalInConstantTime(digest, parts[2])
+        }.contains(true)
     }
 
     /// What a browser keeps (in a cookie) once the password was right: derived from the password's salted hash,
@@ -247,6 +251,16 @@ public struct ShareStore: Sendable {
         let alphabet = Array("abcdefghjkmnpqrstuvwxyz23456789")
         var generator = SystemRandomNumberGenerator()
         let characters = (0..<16).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] }
+        return stride(from: 0, to: 16, by: 4).map { String(characters[$0..<$0 + 4]) }.joined(separator: "-")
+    }
+
+    /// A password as `newPassword` writes it, from however it was typed: full-width forms (a Chinese input
+    /// method's) folded by NFKC, lowercase, spaces and dashes dropped, and sixteen characters grouped in fours
+    /// again. Anything else is returned folded, trimmed and lowercased only.
+    public static func canonicalPassword(_ typed: String) -> String {
+        let folded = typed.precomposedStringWithCompatibilityMapping.lowercased()
+        let characters = Array(folded.filter { !$0.isWhitespace && $0 != "-" && $0 != "\u{2010}" && $0 != "\u{2013}" && $0 != "\u{2212}" })
+        guard characters.count == 16 else { return folded.trimmingCharacters(in: .whitespacesAndNewlines) }
         return stride(from: 0, to: 16, by: 4).map { String(characters[$0..<$0 + 4]) }.joined(separator: "-")
     }
 

@@ -404,6 +404,41 @@ enum BuiltInProviders {
 }
 
 """#),
+        ("proton.json", #"""
+{
+  "id": "proton",
+  "name": "Proton Mail",
+  "kind": "provider",
+  "domains": [
+    "proton.me",
+    "protonmail.com",
+    "pm.me",
+    "protonmail.ch"
+  ],
+  "send": {
+    "bytes": 25000000,
+    "measuredOn": "raw",
+    "confirmed": true,
+    "stated": "25 MB (ATTACHMENT_MAX_SIZE = 25000000 bytes)",
+    "source": "https://github.com/ProtonMail/WebClients/blob/a939f8d50e41bafb5c0d1e256a851ef654618c15/applications/mail/src/app/constants.ts",
+    "checked": "2026-12-03",
+    "note": "Proton's own web client: 'ATTACHMENT_MAX_SIZE = 25000000; // bytes -> 25MB'; attachmentUploader.ts adds up the attachments' file sizes (before encoding) against it and shows 'Attachments are limited to 25 MB'. This is the web composer's check; a limit for mail sent through Bridge/SMTP was not found. Domains as listed on Proton's support page https://proton.me/support/nl/addresses-and-aliases (English text) ('@proton.me, @protonmail.com, @pm.me, or @protonmail.ch')."
+  },
+  "receive": {
+    "bytes": 26214400,
+    "measuredOn": "encoded",
+    "confirmed": false,
+    "stated": "25 MiB",
+    "source": "https://github.com/ProtonMail/proton-bridge/issues/213",
+    "checked": "2026-12-03",
+    "note": "Proton's delivery notice, pasted by a user (2021): 'We allow up to 100 attachments and a total of 25 MiB per email.' Attachments over the limit are dropped from the delivered message rather than the message being bounced. Proton does not say whether it counts before or after encoding; mailprep takes the stricter reading (encoded)."
+  },
+  "recipientsPerMessage": null,
+  "largeFileService": null,
+  "smtpSize": null
+}
+
+"""#),
         ("qq.json", #"""
 {
   "id": "qq",

@@ -41,7 +41,9 @@ public struct ShareResponse: Sendable {
     public var status: Int
     public var headers: [(String, String)]
     public var body: Body
-    /// The token whose download count goes up once this response is sent (a whole file, or a range from 0).
+    /// The token whose download count goes up once this response has been sent whole: a GET whose body ends at
+    /// the file's last byte (the whole file, or the rest of it for a resumed download). One cut short counts
+    /// nothing, so neither does a resumed download twice.
     public var countsDownloadOf: String?
 
     public func header(_ name: String) -> String? {
@@ -170,7 +172,7 @@ public struct ShareResponder: Sendable {
             headers.append(("Content-Range", "bytes \(bytes.lowerBound)-\(bytes.upperBound)/\(entry.size)"))
             headers.append(("Content-Length", String(bytes.upperBound - bytes.lowerBound + 1)))
             return ShareResponse(status: 206, headers: headers, body: head ? .none : .file(path: path, range: bytes),
-                                 countsDownloadOf: head || bytes.lowerBound != 0 ? nil : entry.token)
+                                 countsDownloadOf: head || bytes.upperBound != entry.size - 1 ? nil : entry.token)
         case .whole:
             headers.append(("Content-Length", String(entry.size)))
             let body: ShareResponse.Body = head || entry.size == 0 ? .none : .file(path: path, range: 0...(entry.size - 1))

@@ -109,8 +109,10 @@ public struct ShareServer: Sendable {
                                             hostFields: hostFields, bodyTooLarge: tooLarge)
             let answer = responder.respond(to: shareRequest)
             log(Self.logLine(request: request, remote: context.remoteAddress, status: answer.status, bytes: answer.bodyLength))
-            if let token = answer.countsDownloadOf { await counter.record(token) }
-            return try Self.response(answer, channel: context.channel, sendTimeout: sendTimeout)
+            // Counted once the body is out, on the counter's queue: the metadata write never delays a response.
+            var sent: (@Sendable () -> Void)?
+            if let token = answer.countsDownloadOf { sent = { counter.record(token) } }
+            return try Self.response(answer, channel: context.channel, sendTimeout: sendTimeout, sent: sent)
         }
         var logger = Logger(label: "mailprep.serve")
         logger.logLevel = .warning
@@ -137,7 +139,8 @@ public struct ShareServer: Sendable {
         public var description: String { reason }
     }
 
-    static func response(_ answer: ShareResponse, channel: any Channel, sendTimeout: Double) throws -> Response {
+    /// `sent` runs once the whole body has been handed to the connection (not when it was cut short).
+    static func response(_ answer: ShareResponse, channel: any Channel, sendTimeout: Double, sent: (@Sendable () -> Void)? = nil) throws -> Response {
         var fields = HTTPFields()
         for (name, value) in answer.headers {
             if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) }
@@ -145,6 +148,7 @@ public struct ShareServer: Sendable {
         let status = HTTPResponse.Status(code: answer.status)
         switch answer.body {
         case .none:
+            sent?()
             return Response(status: status, headers: fields, body: .init())
         case .bytes(let bytes):
             return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
@@ -175,6 +179,7 @@ public struct ShareServer: Sendable {
                     offset += Int64(piece.readableBytes)
                 }
                 try await writer.finish(nil)
+                sent?()
             })
         }
     }
@@ -315,15 +320,17 @@ final class OpenFile: Sendable {
     }
 }
 
-/// Download counts are read, raised and written back one at a time.
-actor DownloadCounter {
+/// Download counts are read, raised and written back one at a time, on a queue of their own: never on the tasks
+/// that serve requests, and never two at once (an actor awaiting the thread pool would interleave them).
+final class DownloadCounter: Sendable {
     let store: ShareStore
+    private let queue = DispatchQueue(label: "mailprep.serve.downloads")
 
     init(store: ShareStore) {
         self.store = store
     }
 
     func record(_ token: String) {
-        store.recordDownload(token: token)
+        queue.async { [store] in store.recordDownload(token: token) }
     }
 }

@@ -65,6 +65,16 @@ struct ShareResponderTests {
         #expect(response.header("Content-Length") == String(length))
     }
 
+    @Test("what counts as a download: a response that ends at the file's last byte (whole, or the rest of a resumed one)", arguments: [
+        (nil, true), ("bytes=0-", true), ("bytes=120-", true), ("bytes=-10", true), ("bytes=0-99", false), ("bytes=100-198", false),
+    ] as [(String?, Bool)])
+    func countedDownloads(range: String?, counts: Bool) throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        let response = fixture.get(fixture.filePath, range.map { ["Range": $0] } ?? [:])
+        #expect((response.countsDownloadOf == fixture.entry.token) == counts)
+    }
+
     @Test("If-Range with the current ETag keeps the range; with an old one the whole file comes")
     func ifRange() throws {
         let fixture = try Fixture()

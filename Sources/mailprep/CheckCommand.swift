@@ -18,6 +18,9 @@ struct CheckCommand: ParsableCommand {
     @OptionGroup var limitOptions: LimitOptions
     @OptionGroup var output: OutputOptions
 
+    @Option(help: ArgumentHelp("The configuration file, for its limits and accounts (default: $MAILPREP_CONFIG, else ~/.config/mailprep/config.yaml).", valueName: "file"))
+    var config: String?
+
     func validate() throws {
         if paths.filter({ $0 == "-" }).count > 1 {
             throw ValidationError("standard input (-) can be given once")
@@ -25,7 +28,7 @@ struct CheckCommand: ParsableCommand {
     }
 
     func run() throws {
-        let check = MessageCheck(policy: try limitOptions.policy())
+        let check = MessageCheck(policy: try limitOptions.policy(try Configuration.loadOrExit(explicit: config)))
         var files: [String] = []
         var folderMode = paths.count > 1
         for path in paths {

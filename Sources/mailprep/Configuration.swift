@@ -11,6 +11,9 @@ import Yams
 ///     templates: ~/.config/mailprep/templates   # link.txt.mustache, link.html.mustache
 ///     listen: 127.0.0.1:8025                    # mailprep serve
 ///     share_mode: owner                         # or group: a web server in your group may read the share
+///     limits: ~/.config/mailprep/limits         # provider entries of your own: a file or folder, or a list
+///     accounts:                                 # addresses and domains at a provider their domain does not tell
+///       me@example.hk: icloud
 ///
 /// Found at --config, else $MAILPREP_CONFIG, else `$XDG_CONFIG_HOME/mailprep/config.yaml` (`~/.config/...`) on
 /// Linux, `~/Library/Application Support/mailprep/config.yaml` on macOS. A missing default file is no error; an
@@ -22,10 +25,14 @@ struct Configuration: Equatable {
     var templates: String?
     var listen: String?
     var shareMode: ShareStore.Access?
+    /// Provider entry files or folders, applied before any `--limits`.
+    var limits: [String] = []
+    /// Address or domain to provider id.
+    var accounts: [String: String] = [:]
     /// The file read, if any.
     var path: String?
 
-    static let keys: Set<String> = ["share", "share_url", "expires", "templates", "listen", "share_mode"]
+    static let keys: Set<String> = ["share", "share_url", "expires", "templates", "listen", "share_mode", "limits", "accounts"]
 
     static func defaultPath(environment: [String: String]) -> String {
         defaultFolder(environment: environment) + "/config.yaml"
@@ -53,6 +60,14 @@ struct Configuration: Equatable {
         return try parse(text, path: path, home: environment["HOME"] ?? NSHomeDirectory())
     }
 
+    /// `load`, with a bad file reported in one line and exit 78.
+    static func loadOrExit(explicit: String?) throws -> Configuration {
+        do { return try load(explicit: explicit) } catch {
+            printError(error.description)
+            throw ExitStatus.configuration.code
+        }
+    }
+
     static func parse(_ text: String, path: String, home: String) throws(Invalid) -> Configuration {
         let node: Node?
         do { node = try Yams.compose(yaml: text) } catch {
@@ -65,13 +80,38 @@ struct Configuration: Equatable {
             guard let name = key.string, keys.contains(name) else {
                 throw Invalid(description: "\(path): unknown key \(key.string ?? "?"); known: \(keys.sorted().joined(separator: ", "))")
             }
+            func expand(_ text: String) -> String { text.hasPrefix("~/") ? home + text.dropFirst() : text }
+            // A relative limits path is the configuration file's neighbour, wherever mailprep runs.
+            func relative(_ file: String) -> String {
+                file.hasPrefix("/") ? file : URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(file).path
+            }
+            if name == "limits", let list = value.sequence {
+                configuration.limits = try list.map { item throws(Invalid) in
+                    guard let file = item.scalar?.string else { throw Invalid(description: "\(path): limits: each item is a file or folder") }
+                    return relative(expand(file))
+                }
+                continue
+            }
+            if name == "accounts" {
+                guard let accounts = value.mapping else {
+                    throw Invalid(description: "\(path): accounts: addresses or domains with a provider id (me@example.hk: icloud)")
+                }
+                for (account, provider) in accounts {
+                    guard let key = account.scalar?.string, !key.isEmpty, let id = provider.scalar?.string, !id.isEmpty else {
+                        throw Invalid(description: "\(path): accounts: each is an address or domain and a provider id (me@example.hk: icloud)")
+                    }
+                    configuration.accounts[key.lowercased()] = id.lowercased()
+                }
+                continue
+            }
             guard let scalar = value.scalar?.string else { throw Invalid(description: "\(path): \(name) must be a single value") }
-            let expanded = scalar.hasPrefix("~/") ? home + scalar.dropFirst() : scalar
+            let expanded = expand(scalar)
             switch name {
             case "share": configuration.share = expanded
             case "share_url": configuration.shareURL = scalar
             case "expires": configuration.expires = scalar
             case "templates": configuration.templates = expanded
+            case "limits": configuration.limits = [relative(expanded)]
             case "share_mode":
                 guard let access = ShareStore.Access(rawValue: scalar) else {
                     throw Invalid(description: "\(path): share_mode \(scalar): use owner or group")
@@ -109,10 +149,7 @@ struct ShareFolderOptions: ParsableArguments {
 
     /// The configuration file's settings; a bad file is a configuration error (exit 78).
     func configuration() throws -> Configuration {
-        do { return try Configuration.load(explicit: config) } catch {
-            printError(error.description)
-            throw ExitStatus.configuration.code
-        }
+        try Configuration.loadOrExit(explicit: config)
     }
 
     func store(_ configuration: Configuration) -> ShareStore {

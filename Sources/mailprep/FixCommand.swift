@@ -110,7 +110,7 @@ struct FixCommand: ParsableCommand {
         signal(SIGXFSZ, SIG_IGN)
         // Ctrl-C, SIGTERM, SIGHUP: the temporary files and pending shared files of this run go with it.
         Leftovers.removeOnSignals()
-        let job = FixJob(check: MessageCheck(policy: try limitOptions.policy()), options: try fixOptions())
+        let job = FixJob(check: MessageCheck(policy: try limitOptions.policy(try shareFolder.configuration())), options: try fixOptions())
         let destination: FixOutput
         if inPlace {
             destination = .inPlace

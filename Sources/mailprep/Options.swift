@@ -7,16 +7,18 @@ struct LimitOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Judge against this provider's sending limit only (see `mailprep limits`).", valueName: "id"))
     var provider: String?
 
-    @Option(name: .long, help: ArgumentHelp("Judge against this size of the encoded message only: 10MB, 10MiB, 10485760. MB = 10^6 bytes.", valueName: "size"))
+    // Unconditional: "--limit -5" is a value that is not a size, not a missing value and an unknown flag.
+    @Option(name: .long, parsing: .unconditional,
+            help: ArgumentHelp("Judge against this size of the encoded message only: 10MB, 10MiB, 10485760. MB = 10^6 bytes.", valueName: "size"))
     var limit: String?
 
-    @Option(name: .customLong("limits"), help: ArgumentHelp("Add or override provider entries from a JSON file (one entry or an array).", valueName: "file"))
+    @Option(name: .customLong("limits"), help: ArgumentHelp("Add or override provider entries from a JSON file or a folder of them (one entry or an array per file), after the configuration file's limits.", valueName: "path"))
     var limitsFile: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Bytes kept free for headers added in transit (default 10000).", valueName: "size"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Bytes kept free for headers added in transit (default 10000).", valueName: "size"))
     var margin: String?
 
-    @Option(name: .long, help: ArgumentHelp("Limit assumed for address domains not in the table (default 10240000, Postfix's default).", valueName: "size"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Limit assumed for address domains not in the table (default 10240000, Postfix's default).", valueName: "size"))
     var defaultLimit: String?
 
     func validate() throws {
@@ -30,16 +32,30 @@ struct LimitOptions: ParsableArguments {
         }
     }
 
-    /// The policy these options describe. Throws a usage error for unknown providers or unusable files.
-    func policy() throws -> LimitPolicy {
+    /// The built-in table with the configuration file's `limits` and then the `--limits` files merged in. A file
+    /// that cannot be used is a configuration error: one line, exit 78.
+    static func table(files: [String], configuration: Configuration) throws -> ProviderTable {
         var table = ProviderTable.builtIn
-        for file in limitsFile {
+        let named = configuration.limits.map { ("\(configuration.path ?? "configuration"): limits", $0) } + files.map { ("--limits", $0) }
+        for (origin, file) in named {
             do {
                 try table.merge(contentsOf: file)
             } catch {
-                throw ValidationError("--limits \(error.file): \(error.reason)")
+                printError("\(origin) \(error.file): \(error.reason)")
+                throw ExitStatus.configuration.code
             }
         }
+        for (account, id) in configuration.accounts.sorted(by: { $0.key < $1.key }) where table.entry(id: id) == nil {
+            printError("\(configuration.path ?? "configuration"): accounts: \(account): unknown provider \(id); known: \(table.entries.map(\.id).joined(separator: ", "))")
+            throw ExitStatus.configuration.code
+        }
+        return table
+    }
+
+    /// The policy these options describe, over the configuration file's limits and accounts. Throws a usage error
+    /// for an unknown provider, a configuration error for unusable files.
+    func policy(_ configuration: Configuration) throws -> LimitPolicy {
+        let table = try Self.table(files: limitsFile, configuration: configuration)
         if let provider, table.entry(id: provider) == nil {
             throw ValidationError("--provider \(provider): unknown; known: \(table.entries.map(\.id).joined(separator: ", "))")
         }
@@ -51,7 +67,8 @@ struct LimitOptions: ParsableArguments {
             providerID: provider?.lowercased(),
             userLimitBytes: limit.flatMap(ByteCount.parse),
             marginBytes: margin.flatMap(ByteCount.parse) ?? LimitPolicy.defaultMarginBytes,
-            unknownDomainBytes: defaultLimit.flatMap(ByteCount.parse) ?? LimitPolicy.defaultUnknownDomainBytes)
+            unknownDomainBytes: defaultLimit.flatMap(ByteCount.parse) ?? LimitPolicy.defaultUnknownDomainBytes,
+            accounts: configuration.accounts)
     }
 }
 

@@ -20,14 +20,26 @@ public struct LimitPolicy: Sendable {
     public var userLimitBytes: Int64?
     public var marginBytes: Int64
     public var unknownDomainBytes: Int64
+    /// Addresses and domains at a provider that their domain does not tell (`accounts:` in the configuration file:
+    /// `me@example.hk: icloud`), by lowercased address or domain to a provider id. An address wins over its domain.
+    public var accounts: [String: String]
 
     public init(table: ProviderTable = .builtIn, providerID: String? = nil, userLimitBytes: Int64? = nil,
-                marginBytes: Int64 = defaultMarginBytes, unknownDomainBytes: Int64 = defaultUnknownDomainBytes) {
+                marginBytes: Int64 = defaultMarginBytes, unknownDomainBytes: Int64 = defaultUnknownDomainBytes,
+                accounts: [String: String] = [:]) {
         self.table = table
         self.providerID = providerID
         self.userLimitBytes = userLimitBytes
         self.marginBytes = marginBytes
         self.unknownDomainBytes = unknownDomainBytes
+        self.accounts = Dictionary(accounts.map { ($0.key.lowercased(), $0.value.lowercased()) }, uniquingKeysWith: { $1 })
+    }
+
+    /// The provider behind an address: a named account first, then the address's domain in the table.
+    public func entry(for mailbox: Mailbox) -> ProviderEntry? {
+        let named = accounts[mailbox.address.lowercased()] ?? mailbox.domain.flatMap { accounts[$0] }
+        if let named, let entry = table.entry(id: named) { return entry }
+        return mailbox.domain.flatMap(table.entry(forDomain:))
     }
 
     /// Every limit that applies to a message from `sender` to `recipients`, measured against its sizes.
@@ -46,7 +58,7 @@ public struct LimitPolicy: Sendable {
             }
         } else {
             if let sender, let domain = sender.domain {
-                if let entry = table.entry(forDomain: domain) {
+                if let entry = entry(for: sender) {
                     limits += sendingLimits(of: entry, origin: .sender, address: sender.address, domain: domain)
                 } else {
                     limits.append(unknown(origin: .sender, address: sender.address, domain: domain))
@@ -54,8 +66,11 @@ public struct LimitPolicy: Sendable {
             }
             var seenDomains: Set<String> = []
             for recipient in recipients {
-                guard let domain = recipient.domain, seenDomains.insert(domain).inserted else { continue }
-                guard let entry = table.entry(forDomain: domain) else {
+                // One limit per domain, except for an address named in accounts, which is its own.
+                guard let domain = recipient.domain else { continue }
+                let key = accounts[recipient.address.lowercased()] == nil ? domain : recipient.address.lowercased()
+                guard seenDomains.insert(key).inserted else { continue }
+                guard let entry = entry(for: recipient) else {
                     limits.append(unknown(origin: .recipient, address: recipient.address, domain: domain))
                     continue
                 }

@@ -43,7 +43,19 @@ public struct ProviderTable: Sendable {
     }
 
     /// Adds the entries of a user's file; an entry with an existing id replaces it.
+    /// A folder: every `*.json` file in it, in name order (as `ProviderLimits/` is laid out).
     public mutating func merge(contentsOf path: String) throws(ProviderTableError) {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else {
+                throw ProviderTableError(file: path, reason: "cannot be read")
+            }
+            let files = names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted()
+            guard !files.isEmpty else { throw ProviderTableError(file: path, reason: "a folder without .json files") }
+            for name in files { try merge(contentsOf: path + "/" + name) }
+            return
+        }
+        guard FileManager.default.fileExists(atPath: path) else { throw ProviderTableError(file: path, reason: "no such file") }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ProviderTableError(file: path, reason: "cannot be read")
         }

@@ -62,6 +62,29 @@ public struct Catalog: Sendable {
     public var fixLinkInPlan: @Sendable (String) -> String
     /// The one line for a `fix` that could not go on (an unreadable input has its own, `failure`).
     public var fixError: @Sendable (FixError, _ catalog: Catalog) -> String
+    /// How a limit is measured, in `mailprep limits`: on the encoded message, or on the content before encoding.
+    public var measuredEncoded: String
+    public var measuredRaw: String
+    public var days: @Sendable (Int) -> String
+    public var tableAccounts: String
+    /// `mailprep share list`, `remove` and `prune`.
+    public var shareUntil: @Sendable (_ date: String) -> String
+    public var shareExpired: String
+    public var shareDownloads: @Sendable (Int) -> String
+    public var sharePassword: String
+    public var shareSummary: @Sendable (_ count: Int, _ size: String, _ folder: String) -> String
+    public var shareRemoved: @Sendable (_ count: Int, _ dryRun: Bool) -> String
+    public var shareRemoving: @Sendable (_ dryRun: Bool) -> String
+    public var sharePruned: @Sendable (_ count: Int, _ dryRun: Bool) -> String
+    public var sharePruning: @Sendable (_ dryRun: Bool) -> String
+    public var shareUnknownToken: @Sendable (String) -> String
+    public var shareNoneFromMessage: @Sendable (String) -> String
+    /// `mailprep serve`.
+    public var serveNoShare: @Sendable (String) -> String
+    public var serveServing: @Sendable (_ folder: String, _ address: String) -> String
+    public var serveCannotListen: @Sendable (_ address: String, _ reason: String) -> String
+    /// The sender's provider's own service for big files, when a message is over: name, largest file, days kept.
+    public var largeFileAdvice: @Sendable (_ provider: String, _ service: String, _ maxFile: String?, _ days: Int?) -> String
 }
 
 extension Catalog {
@@ -159,6 +182,29 @@ extension Catalog {
             case .template(let reason): reason
             case .internalError(let message): "internal error: \(message)"
             }
+        },
+        measuredEncoded: "encoded", measuredRaw: "before encoding",
+        days: { "\($0) days" },
+        tableAccounts: "accounts (from the configuration file):",
+        shareUntil: { "until \($0)" },
+        shareExpired: "expired",
+        shareDownloads: { $0 == 1 ? "1 download" : "\($0) downloads" },
+        sharePassword: "password",
+        shareSummary: { count, size, folder in "\(count) shared (\(size)) in \(folder)" },
+        shareRemoved: { count, dryRun in dryRun ? "\(count) would be removed (nothing removed)" : "\(count) removed" },
+        shareRemoving: { $0 ? "would remove " : "removed " },
+        sharePruned: { count, dryRun in dryRun ? "\(count) expired (nothing deleted)" : "\(count) expired deleted" },
+        sharePruning: { $0 ? "would delete " : "deleted " },
+        shareUnknownToken: { "\($0): nothing is shared under this token (see mailprep share list)" },
+        shareNoneFromMessage: { "no shared file came from the message \($0)" },
+        serveNoShare: { "\($0): no such share folder (check --share or share in the configuration file; mailprep fix makes the folder when it first shares a file)" },
+        serveServing: { folder, address in "serving \(folder) on \(address)" },
+        serveCannotListen: { address, reason in "serve: cannot listen on \(address): \(reason)" },
+        largeFileAdvice: { provider, service, maxFile, days in
+            var text = "\(provider)'s own answer for big files: \(service)"
+            let facts = [maxFile.map { "files up to \($0)" }, days.map { "kept \($0) days" }].compactMap { $0 }
+            if !facts.isEmpty { text += " (" + facts.joined(separator: ", ") + ")" }
+            return text + "; or let mailprep fix compress the attachments or link them from your share"
         }
     )
 
@@ -252,6 +298,29 @@ extension Catalog {
             case .template(let reason): reason
             case .internalError(let message): "內部錯誤：\(message)"
             }
+        },
+        measuredEncoded: "編碼後", measuredRaw: "編碼前",
+        days: { "\($0) 天" },
+        tableAccounts: "帳戶（設定檔中的 accounts）：",
+        shareUntil: { "有效至 \($0)" },
+        shareExpired: "已過期",
+        shareDownloads: { "下載 \($0) 次" },
+        sharePassword: "需密碼",
+        shareSummary: { count, size, folder in "共 \(count) 個分享檔案（\(size)），位於 \(folder)" },
+        shareRemoved: { count, dryRun in dryRun ? "將會刪除 \(count) 個（未刪除任何檔案）" : "已刪除 \(count) 個" },
+        shareRemoving: { $0 ? "將會刪除 " : "已刪除 " },
+        sharePruned: { count, dryRun in dryRun ? "\(count) 個已過期（未刪除任何檔案）" : "已刪除 \(count) 個過期檔案" },
+        sharePruning: { $0 ? "將會刪除 " : "已刪除 " },
+        shareUnknownToken: { "\($0)：沒有以此代碼分享的檔案（請看 mailprep share list）" },
+        shareNoneFromMessage: { "沒有來自郵件 \($0) 的分享檔案" },
+        serveNoShare: { "\($0)：分享資料夾不存在（請檢查 --share 或設定檔中的 share；mailprep fix 第一次分享檔案時會建立此資料夾）" },
+        serveServing: { folder, address in "正在以 \(address) 提供 \(folder)" },
+        serveCannotListen: { address, reason in "serve：無法在 \(address) 接收連線：\(reason)" },
+        largeFileAdvice: { provider, service, maxFile, days in
+            var text = "\(provider) 本身處理大型檔案的方法：\(service)"
+            let facts = [maxFile.map { "檔案最大 \($0)" }, days.map { "保留 \($0) 天" }].compactMap { $0 }
+            if !facts.isEmpty { text += "（" + facts.joined(separator: "，") + "）" }
+            return text + "；或由 mailprep fix 壓縮附件，或改為分享資料夾的下載連結"
         }
     )
 }

@@ -13,6 +13,7 @@ public struct LimitsReport: Sendable {
             ("marginBytes", .int(policy.marginBytes)),
             ("unknownDomainBytes", .int(policy.unknownDomainBytes)),
             ("providers", .array(table.entries.map(Self.json))),
+            ("accounts", .array(policy.accounts.sorted { $0.key < $1.key }.map { .object([("account", .string($0.key)), ("provider", .string($0.value))]) })),
         ])
     }
 
@@ -54,7 +55,7 @@ public struct LimitsReport: Sendable {
         var lines: [String] = []
         func figure(_ limit: ProviderEntry.SizeLimit?) -> String {
             guard let limit else { return "—" }
-            let on = limit.measuredOn == .encoded ? "encoded" : "raw"
+            let on = limit.measuredOn == .encoded ? catalog.measuredEncoded : catalog.measuredRaw
             return "\(ByteCount.human(limit.bytes)) \(on)" + (limit.confirmed ? "" : " ?")
         }
         for entry in table.entries {
@@ -67,7 +68,7 @@ public struct LimitsReport: Sendable {
             if let service = entry.largeFileService {
                 var text = "\(catalog.tableLargeFiles): \(service.name)"
                 if let bytes = service.maxFileBytes { text += ", \(ByteCount.human(bytes))" }
-                if let days = service.expiresAfterDays { text += ", \(days) d" }
+                if let days = service.expiresAfterDays { text += ", " + catalog.days(days) }
                 if !service.confirmed { text += " ?" }
                 lines.append("    " + text)
             }
@@ -77,6 +78,12 @@ public struct LimitsReport: Sendable {
                     lines.append("    \(label) \(catalog.tableSource): \(limit.source) (\(limit.checked ?? "?"))")
                     if let note = limit.note { lines.append("      \(note)") }
                 }
+            }
+        }
+        if !policy.accounts.isEmpty {
+            lines.append(catalog.tableAccounts)
+            for (account, id) in policy.accounts.sorted(by: { $0.key < $1.key }) {
+                lines.append("    \(account) → " + (table.entry(id: id).map { "\($0.name) [\(id)]" } ?? id))
             }
         }
         lines.append("")

@@ -14,7 +14,7 @@ import MailPrepCore
 /// | 69 | `serve`: cannot listen on the address (in use, no permission) |
 /// | 70 | internal error |
 /// | 73 | `fix`: the output cannot be written (exists without --force, no permission, disk full), or a file cannot be put into the share; nothing is left behind |
-/// | 78 | configuration: the configuration file is invalid, or attachments must be linked but no public share URL is set |
+/// | 78 | configuration: the configuration file or a `--limits` file is invalid, or attachments must be linked but no public share URL is set |
 ///
 /// When several apply (a folder), the highest wins: 70 > 78 > 73 > 66 > 65 > 1 > 0.
 enum ExitStatus: Int32 {

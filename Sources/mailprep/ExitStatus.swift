@@ -10,7 +10,7 @@ import MailPrepCore
 /// | 64 | usage error (bad flag or value) |
 /// | 65 | a message could not be read as a message (empty, no header) |
 /// | 65 | `fix`: signed or encrypted (never changed), or an attachment to compress is damaged |
-/// | 66 | input missing or unreadable (no such file, no permission, a folder with no messages) |
+/// | 66 | input missing or unreadable (no such file, no permission, a folder with no messages; `serve`: no such share folder; `share remove`: no such token) |
 /// | 69 | `serve`: cannot listen on the address (in use, no permission) |
 /// | 70 | internal error |
 /// | 73 | `fix`: the output cannot be written (exists without --force, no permission, disk full), or a file cannot be put into the share; nothing is left behind |

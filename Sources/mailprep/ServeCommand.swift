@@ -77,8 +77,15 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitStatus.configuration.code
         }
         let store = shareFolder.store(configuration)
+        let catalog = Language.fromEnvironment(ProcessInfo.processInfo.environment).catalog
         var isFolder: ObjCBool = false
         if !FileManager.default.fileExists(atPath: store.root, isDirectory: &isFolder) || !isFolder.boolValue {
+            // A folder someone named must be there: a typo would otherwise serve an empty share, all 404s. The
+            // default folder is mailprep's own, made on first use.
+            guard shareFolder.share == nil && configuration.share == nil else {
+                printError(catalog.serveNoShare(store.root))
+                throw ExitStatus.unreadable.code
+            }
             try? store.createRoot()
         }
         let log = AccessLog()
@@ -89,10 +96,10 @@ struct ServeCommand: AsyncParsableCommand {
                                  maximumConnections: Self.connectionsAllowed(wanted: maxConnections)) { line in log.write(line) }
         do {
             try await server.run { port in
-                printError("serving \(store.root) on http://\(address.host.contains(":") ? "[\(address.host)]" : address.host):\(port)/")
+                printError(catalog.serveServing(store.root, "http://\(address.host.contains(":") ? "[\(address.host)]" : address.host):\(port)/"))
             }
         } catch {
-            printError("serve: cannot listen on \(text): \(error)")
+            printError(catalog.serveCannotListen(text, "\(error)"))
             throw ExitStatus.unavailable.code
         }
     }

@@ -19,6 +19,8 @@ struct ServeCommandTests {
             errors = folder.appendingPathComponent("serve.err")
             FileManager.default.createFile(atPath: log.path, contents: nil)
             FileManager.default.createFile(atPath: errors.path, contents: nil)
+            // serve refuses a share folder that is not there; an empty one is what most of these tests serve.
+            try FileManager.default.createDirectory(atPath: share, withIntermediateDirectories: true)
             process.executableURL = Tool.binary
             process.arguments = ["serve", "--share", share, "--listen", "127.0.0.1:0"] + extra
             if let descriptors {
@@ -477,7 +479,6 @@ extension ServeCommandTests {
         let folder = try Tool.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let share = folder.appendingPathComponent("share").path
-        try FileManager.default.createDirectory(atPath: share, withIntermediateDirectories: true)
         let server = try Server(share: share, folder: folder)
         defer { server.stop() }
         let proxy = try Proxy(folder: folder, upstream: server.port)
@@ -515,5 +516,18 @@ extension ServeCommandTests {
         #expect(try Tool.exec(curl + ["-o", "/dev/null", link], environment: [:]).stdout == "200 " + link)
         let bare = try Tool.exec(curl + ["-o", "/dev/null", String(site.dropLast())], environment: [:])
         #expect(bare.stdout == "200 " + site)
+    }
+}
+
+extension ServeCommandTests {
+    @Test("serve --share of a folder that is not there is one line and exit 66, not an empty share of 404s")
+    func missingShare() throws {
+        let folder = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let missing = folder.appendingPathComponent("Shaer").path
+        let run = try Tool.run(["serve", "--share", missing, "--listen", "127.0.0.1:0"], environment: ["HOME": folder.path])
+        #expect(run.status == 66)
+        #expect(run.stderr == "mailprep: \(missing): no such share folder (check --share or share in the configuration file; mailprep fix makes the folder when it first shares a file)\n")
+        #expect(!FileManager.default.fileExists(atPath: missing))
     }
 }

@@ -23,6 +23,24 @@ struct CheckCommandTests {
         #expect(run.stdout.contains("OVER the limit by 7.3 kB (7,288 bytes)"))
     }
 
+    @Test("over, from iCloud: Mail Drop's 5 GB for 30 days beside what fix does, in both languages and in the JSON; none when it fits or the provider has none")
+    func largeFileAdvice() throws {
+        let sample = Tool.sample("apple-mail-alternative-related-attachment.eml")
+        let english = try Tool.run(["check", "--limit", "40kB", sample])
+        #expect(english.stdout.contains("\n    → iCloud Mail's own answer for big files: Mail Drop (files up to 5.0 GB, kept 30 days); or let mailprep fix"))
+        let chinese = try Tool.run(["check", "--lang", "zh-Hant", "--limit", "40kB", sample])
+        #expect(chinese.stdout.contains("→ iCloud Mail 本身處理大型檔案的方法：Mail Drop（檔案最大 5.0 GB，保留 30 天）"))
+        let json = try Tool.run(["check", "--json", "--limit", "40kB", sample])
+        try Schema.validate(json.stdout)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let advice = try #require(object["largeFileService"] as? [String: Any])
+        #expect(advice["provider"] as? String == "icloud" && advice["name"] as? String == "Mail Drop")
+        #expect(advice["maxFileBytes"] as? Int == 5_000_000_000 && advice["expiresAfterDays"] as? Int == 30)
+        #expect(!(try Tool.run(["check", sample]).stdout.contains("→")), "it fits: no advice")
+        let unknown = try Tool.run(["check", "--json", "--limit", "1kB", Tool.sample("chinese-big5-rfc2231.eml")])
+        #expect(unknown.stdout.contains("\"largeFileService\":null"), "a sender's domain with no such service")
+    }
+
     @Test("--json gives one object with exact sizes, valid against the schema")
     func json() throws {
         let run = try Tool.run(["check", "--json", Tool.sample("chinese-big5-rfc2231.eml")])

@@ -17,6 +17,9 @@ public struct CheckResult: Sendable {
     public var limits: [AppliedLimit]
     public var problems: [Problem]
     public var signedOrEncrypted: Bool
+    /// When it is over: the sender's provider's own service for big files (Mail Drop, 超大附件, ...), if the table
+    /// names one and the largest part would fit it.
+    public var largeFiles: LargeFileAdvice? = nil
 
     /// The limit with the least headroom: the one that decides.
     public var binding: AppliedLimit {
@@ -24,4 +27,11 @@ public struct CheckResult: Sendable {
     }
 
     public var fits: Bool { limits.allSatisfy(\.fits) }
+}
+
+/// A provider's own answer for big files, offered beside what `fix` would do.
+public struct LargeFileAdvice: Sendable, Hashable {
+    public var providerID: String
+    public var providerName: String
+    public var service: ProviderEntry.LargeFileService
 }

@@ -49,15 +49,21 @@ public struct MessageCheck: Sendable {
             Problem(severity: $0.severity, code: $0.code.rawValue, offset: $0.offset, path: $0.path, detail: $0.detail)
         }
         if policy.userLimitBytes == nil, policy.providerID == nil,
-           let domain = sender?.domain, let entry = policy.table.entry(forDomain: domain),
+           let sender, let entry = policy.entry(for: sender),
            let most = entry.recipientsPerMessage, recipients.count > most.count {
             problems.append(Problem(severity: .warning, code: "too-many-recipients", offset: nil, path: nil,
                                     detail: "\(recipients.count)/\(most.count)/\(entry.name)"))
         }
-        return .checked(CheckResult(
+        var result = CheckResult(
             file: file, sourceBytes: message.sourceBytes, wireBytes: message.wireBytes, decodedBytes: decoded,
             subject: header.text("Subject"), sender: sender, recipients: recipients, parts: parts,
-            limits: limits, problems: problems, signedOrEncrypted: message.isSignedOrEncrypted))
+            limits: limits, problems: problems, signedOrEncrypted: message.isSignedOrEncrypted)
+        if !result.fits, let entry = policy.providerID.flatMap(policy.table.entry(id:)) ?? sender.flatMap(policy.entry(for:)),
+           let service = entry.largeFileService,
+           (service.maxFileBytes ?? .max) >= parts.map(\.decodedBytes).max() ?? 0 {
+            result.largeFiles = LargeFileAdvice(providerID: entry.id, providerName: entry.name, service: service)
+        }
+        return .checked(result)
     }
 
     static func failure(for error: MessageReadError, file: String) -> CheckFailure {

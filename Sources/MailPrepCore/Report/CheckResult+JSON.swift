@@ -24,6 +24,12 @@ extension CheckResult {
             ("signedOrEncrypted", .bool(signedOrEncrypted)),
             ("parts", .array(parts.map(\.json))),
             ("problems", .array(problems.map(\.json))),
+            ("largeFileService", largeFiles.map { advice in .object([
+                ("provider", .string(advice.providerID)), ("name", .string(advice.service.name)),
+                ("maxFileBytes", advice.service.maxFileBytes.map(JSONValue.int) ?? .null),
+                ("expiresAfterDays", advice.service.expiresAfterDays.map { .int(Int64($0)) } ?? .null),
+                ("confirmed", .bool(advice.service.confirmed)), ("source", .string(advice.service.source)),
+            ]) } ?? .null),
         ])
     }
 }

@@ -47,6 +47,10 @@ public struct TextReport: Sendable {
         } else {
             let over = -binding.headroomBytes
             lines.append("  " + paint("✗ " + catalog.over("\(ByteCount.human(over)) (\(catalog.bytes(ByteCount.grouped(over))))"), "31;1"))
+            if let advice = result.largeFiles {
+                lines.append("    → " + catalog.largeFileAdvice(advice.providerName, advice.service.name,
+                                                               advice.service.maxFileBytes.map(ByteCount.human), advice.service.expiresAfterDays))
+            }
         }
         let others = result.limits.filter { $0 != binding }
         if !others.isEmpty {

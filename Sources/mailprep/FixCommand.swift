@@ -10,7 +10,8 @@ struct FixCommand: ParsableCommand {
         commandName: "fix",
         abstract: "Make a message fit with the least change: compress attachments that gain, then link as few as it can.",
         discussion: """
-            Writes DRAFT.fixed.eml beside the input (or -o FILE, or -o - for standard output); the input is never \
+            Writes DRAFT.fixed.eml beside the input (or -o FILE, or -o - for standard output; a message read from \
+            standard input goes to standard output, as a filter's does); the input is never \
             changed unless --in-place, which keeps the original as DRAFT.eml.orig. Signed or encrypted messages are \
             refused. --plan shows what would be done, with sizes estimated from samples, and writes nothing.
 
@@ -116,6 +117,9 @@ struct FixCommand: ParsableCommand {
             destination = .inPlace
         } else if let output {
             destination = output == "-" ? .standardOutput : .file(output)
+        } else if path == "-" {
+            // Nothing to be beside: a filter, as `fix - -o -`.
+            destination = .standardOutput
         } else {
             destination = .file(Self.defaultOutput(for: path))
         }
@@ -171,9 +175,8 @@ struct FixCommand: ParsableCommand {
                           strategy: strategy, linkOver: linkOver.flatMap(ByteCount.parse), share: share)
     }
 
-    /// draft.eml → draft.fixed.eml; standard input → message.fixed.eml.
+    /// draft.eml → draft.fixed.eml, beside it.
     static func defaultOutput(for path: String) -> String {
-        guard path != "-" else { return "message.fixed.eml" }
         if path.lowercased().hasSuffix(".eml") { return String(path.dropLast(4)) + ".fixed.eml" }
         return path + ".fixed.eml"
     }

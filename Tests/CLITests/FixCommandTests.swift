@@ -21,7 +21,7 @@ struct FixCommandTests {
         #expect(run.stderr.isEmpty)
         #expect(run.stdout.contains("客戶名單.csv"))
         #expect(run.stdout.contains("compress zip -1"))
-        #expect(run.stdout.contains("keep (already compressed (image/jpeg))"))
+        #expect(run.stdout.contains("keep (already compressed: .jpg)"), "named by the file's extension, short enough for its column")
         #expect(run.stdout.contains("✓ fits"))
         let output = folder.appendingPathComponent("chinese-compressible-attachments.fixed.eml").path
         let check = try Tool.run(["check", "--json", "--limit", "80kB", output])
@@ -34,10 +34,10 @@ struct FixCommandTests {
         let (folder, input) = try Self.scratch("chinese-compressible-attachments.eml")
         defer { try? FileManager.default.removeItem(at: folder) }
         let chinese = try Tool.run(["fix", "--plan", "--lang", "zh-Hant", "--limit", "80kB", input])
-        #expect(chinese.stdout.contains("保留 (已是壓縮格式（image/jpeg）)"))
+        #expect(chinese.stdout.contains("保留（已是壓縮格式：.jpg）"))
         #expect(!chinese.stdout.contains("already compressed"))
         let json = try Tool.run(["fix", "--plan", "--json", "--lang", "zh-Hant", "--limit", "80kB", input])
-        #expect(json.stdout.contains("\"reason\":\"already-compressed\",\"reasonText\":\"already compressed (image/jpeg)\""))
+        #expect(json.stdout.contains("\"reason\":\"already-compressed\",\"reasonText\":\"already compressed: .jpg\""))
         try Schema.validate(json.stdout, schema: "fix-result.schema.json")
     }
 
@@ -138,6 +138,12 @@ struct FixCommandTests {
         #expect(run.stdout.hasPrefix("From: Wong Siu Ming"))
         #expect(run.stdout.contains("Content-Type: application/zip"))
         #expect(run.stderr.contains("- → -"))
+        // Standard input has nothing to be beside: without -o it is a filter all the same, and writes no file.
+        let folder = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let plain = try Tool.run(["fix", "--limit", "80kB", "-"], stdin: data, prefix: ["/usr/bin/env", "-C", folder.path])
+        #expect(plain.status == 0 && plain.stdout.hasPrefix("From: Wong Siu Ming") && plain.stderr.contains("- → -"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
     }
 
     @Test("the result reads cleanly in Python's email package: names, types, no defects")

@@ -40,3 +40,12 @@ struct ReportTests {
         #expect(value.serialized() == #"{"a":"報告 \"x\"\n\u0001","b":[-1,null,true]}"#)
     }
 }
+
+extension ReportTests {
+    @Test("a plan's ratio: whole percents, and \"<1%\" where a little is left of much (76 kB of 16.7 MB is not nothing)", arguments: [
+        (Int64(37), Int64(100), "37%"), (76_000, 16_700_000, "<1%"), (100_000, 16_700_000, "1%"), (0, 100, "0%"), (5, 0, "500%"),
+    ])
+    func ratio(after: Int64, before: Int64, shown: String) {
+        #expect(FixReport.ratio(after, of: before) == shown)
+    }
+}

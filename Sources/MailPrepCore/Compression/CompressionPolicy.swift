@@ -32,11 +32,11 @@ public enum CompressionPolicy {
         // An image the HTML shows is kept for that reason, attachment or inline.
         if message.isReferencedByHTML(entity) { return .shownByHTML }
         guard message.isAttachment(entity) else { return .messageText }
-        if compressedTypes.contains(type) { return .alreadyCompressed(type) }
-        if let name = entity.filename?.lowercased(), let dot = name.lastIndex(of: "."),
-           compressedExtensions.contains(String(name[name.index(after: dot)...])) {
-            return .alreadyCompressed("." + name[name.index(after: dot)...])
-        }
+        // Named by the file's extension where it has one: ".docx" reads better, and fits a report's column, where
+        // "application/vnd.openxmlformats-officedocument.wordprocessingml.document" would be cut short.
+        let suffix = entity.filename?.lowercased().split(separator: ".", omittingEmptySubsequences: false).dropFirst().last.map(String.init)
+        if compressedTypes.contains(type) { return .alreadyCompressed(suffix.map { $0.isEmpty || $0.count > 8 ? type : "." + $0 } ?? type) }
+        if let suffix, compressedExtensions.contains(suffix) { return .alreadyCompressed("." + suffix) }
         return nil
     }
 }

@@ -8,6 +8,12 @@ public struct FixReport: Sendable {
         text = TextReport(language: language, color: color)
     }
 
+    /// "37%"; "<1%" for a little left of much (76 kB of 16.7 MB), never a "0%" that reads as nothing.
+    static func ratio(_ after: Int64, of before: Int64) -> String {
+        let percent = Double(after) / Double(max(1, before)) * 100
+        return after > 0 && percent < 0.5 ? "<1%" : "\(Int(percent.rounded()))%"
+    }
+
     public func render(_ result: FixResult) -> String {
         let catalog = text.catalog
         var lines: [String] = []
@@ -21,7 +27,7 @@ public struct FixReport: Sendable {
                 what = "\(catalog.fixCompress) \(action.format?.rawValue ?? "") -\(action.level ?? 0)"
                     + (action.bundled ? " → \(action.archiveName ?? "")" : "")
             case .keep:
-                what = catalog.fixKeep + (action.reason.map { " (\($0.text(text.language)))" } ?? "")
+                what = catalog.fixKeep + (action.reason.map { text.language == .english ? " (\($0.text(.english)))" : "（\($0.text(text.language))）" } ?? "")
             case .link:
                 what = catalog.fixLink
             case .remove:
@@ -31,7 +37,7 @@ public struct FixReport: Sendable {
             let inBundle = action.bundled && action.afterWireBytes == 0
             let before = action.bundled ? bundledBefore : action.beforeBytes
             let after = action.kind == .compress && !inBundle ? (action.estimated ? "≈" : "") + ByteCount.human(action.afterBytes) : ""
-            let ratio = action.kind == .compress && !inBundle ? "\(Int((Double(action.afterBytes) / Double(max(1, before)) * 100).rounded()))%" : ""
+            let ratio = action.kind == .compress && !inBundle ? Self.ratio(action.afterBytes, of: before) : ""
             let time = action.seconds.map { String(format: "%.2f s", $0) } ?? ""
             return [action.path, DisplayWidth.truncateMiddle(TerminalText.escaped(action.filename ?? ""), to: 40), what,
                     ByteCount.human(action.beforeBytes), after, ratio, time]

@@ -10,8 +10,8 @@ extension KeepReason {
         case (.messageText, .traditionalChinese): "郵件內文或內嵌內容"
         case (.shownByHTML, .english): "shown by the message's HTML"
         case (.shownByHTML, .traditionalChinese): "郵件的 HTML 內文會顯示它"
-        case (.alreadyCompressed(let kind), .english): "already compressed (\(kind))"
-        case (.alreadyCompressed(let kind), .traditionalChinese): "已是壓縮格式（\(kind)）"
+        case (.alreadyCompressed(let kind), .english): "already compressed: \(kind)"
+        case (.alreadyCompressed(let kind), .traditionalChinese): "已是壓縮格式：\(kind)"
         case (.smallGain(let percent), .english): "gains only \(percent)%"
         case (.smallGain(let percent), .traditionalChinese): "只能縮小 \(percent)%"
         }

@@ -44,7 +44,7 @@ struct FixCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Archive format: zip (default: opens everywhere), 7z, tar.gz, tar.xz.", valueName: "format"))
     var format: ArchiveFormat?
 
-    @Option(help: ArgumentHelp("Put every attachment that compresses into one archive of this name (its extension picks the format).", valueName: "name"))
+    @Option(help: ArgumentHelp("Put every attachment that compresses into one archive of this name (its extension picks the format); when one link to one file is not enough, every attachment goes into it, in the share, behind one link.", valueName: "name"))
     var bundle: String?
 
     @Option(help: ArgumentHelp("Compression level 1 (fastest) to 9 (smallest); default: the fastest that makes it fit.", valueName: "n"))

@@ -298,3 +298,72 @@ struct LinkTests {
         }
     }
 }
+
+extension LinkTests {
+    /// Eight photos of random octets (nothing compresses), of unlike sizes so that largest-first is not message order.
+    static func photos(in folder: URL) throws -> (path: String, sizes: [Int]) {
+        let sizes = [60_000, 140_000, 90_000, 120_000, 70_000, 110_000, 80_000, 130_000]
+        var generator = SystemRandomNumberGenerator()
+        var text = "From: chan@example.com.hk\r\nTo: wong@example.org\r\nSubject: photos\r\nMessage-ID: <photos@example.com.hk>\r\n"
+            + "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n八張相片。\r\n"
+        for (index, size) in sizes.enumerated() {
+            let bytes = Data((0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) })
+            text += "--b\r\nContent-Type: image/jpeg\r\nContent-Disposition: attachment; filename=\"IMG_000\(index + 1).jpg\"\r\n"
+                + "Content-Transfer-Encoding: base64\r\n\r\n" + bytes.base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed]) + "\r\n"
+        }
+        let path = folder.appendingPathComponent("photos.eml").path
+        try (text + "--b--\r\n").write(toFile: path, atomically: true, encoding: .utf8)
+        return (path, sizes)
+    }
+
+    static func bundleJob(limit: Int64, share: String) -> FixJob {
+        let options = ShareOptions(store: ShareStore(root: share), baseURL: base, block: LinkBlock(language: .english))
+        return FixJob(check: MessageCheck(policy: LimitPolicy(userLimitBytes: limit, marginBytes: 0)),
+                      options: FixOptions(bundleName: "相片.zip", strategy: .auto, share: options))
+    }
+
+    @Test("--bundle with links: when one link to one photo is not enough, all eight leave as one archive behind one link, in the message's order")
+    func bundledLinks() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bundle-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (input, sizes) = try Self.photos(in: folder)
+        let original = try FixJobTests.decodedParts(input)
+        let share = folder.appendingPathComponent("share").path
+        let output = folder.appendingPathComponent("out.eml").path
+        // About 1.07 MB of base64: 800 kB needs three photos to leave.
+        let plan = try Self.bundleJob(limit: 800_000, share: share).run(input: input, output: .file(output), force: false, planOnly: true)
+        let result = try Self.bundleJob(limit: 800_000, share: share).run(input: input, output: .file(output), force: false, planOnly: false)
+        #expect(result.fits && result.plan.links.count == 8 && result.plan.links.allSatisfy(\.bundled))
+        #expect(plan.plan.links.count == 8 && plan.predictedWireBytes / 100 == result.wireBytes.map { $0 / 100 }, "the plan predicts it, to the digits of the archive's size")
+        #expect(result.predictedWireBytes == result.wireBytes, "exact once the archive is made")
+        let entries = ShareStore(root: share).list()
+        #expect(entries.count == 1 && entries[0].fileName == "相片.zip" && entries[0].contentType == "application/zip")
+        #expect(Set(result.plan.links.compactMap(\.url)) == [Self.base + entries[0].token + "/%E7%9B%B8%E7%89%87.zip"])
+        // Python's zipfile reads the archive: every photo, in the message's order, byte for byte.
+        let archive = ShareStore(root: share).filePath(of: entries[0])
+        let listing = try Self.python(archive, """
+            pass
+            import zipfile, hashlib
+            z = zipfile.ZipFile(sys.argv[1])
+            for info in z.infolist(): print(info.filename, hashlib.sha256(z.read(info)).hexdigest())
+            """)
+        let expected = sizes.indices.map { index -> String in
+            let name = "IMG_000\(index + 1).jpg"
+            return "\(name) \(sha256Hex(original[name] ?? []))"
+        }
+        #expect(listing.split(separator: "\n").map(String.init) == expected)
+        let seen = try Self.python(output, """
+            print(len(m.get_all('X-Mailprep-Link')), [p.get_filename() for p in m.walk() if p.get_filename()])
+            print(m.get_body(('plain',)).get_content())
+            """)
+        #expect(seen.hasPrefix("1 []\n"), "one link, no attachment left")
+        let lines = seen.replacingOccurrences(of: "\r\n", with: "\n")
+        #expect(lines.contains("they are in one archive") && lines.contains("  8 files in it:\n    IMG_0001.jpg\n    IMG_0002.jpg\n"), "\(seen)")
+
+        // One photo leaving is enough: that single link is the lesser change.
+        let single = try Self.bundleJob(limit: 1_000_000, share: folder.appendingPathComponent("share2").path)
+            .run(input: input, output: .file(output), force: true, planOnly: true)
+        #expect(single.fits && single.plan.links.count == 1 && !single.plan.links[0].bundled)
+    }
+}

@@ -41,9 +41,21 @@ final class ArchiveSet: @unchecked Sendable {
         ArchiveKey(members: group.map(\.entity), level: group[0].level ?? 6)
     }
 
+    /// Every archive `plan` needs: its compressions', and its linked bundle's (made here, then put into the share).
+    static func needed(by plan: FixPlan) -> [[FixAction]] {
+        let bundled = plan.links.filter(\.bundled).sorted { $0.entity < $1.entity }
+        return groups(plan.compressions) + (bundled.isEmpty ? [] : [bundled])
+    }
+
     /// The archives `plan` needs that are not made yet.
     func missing(for plan: FixPlan) -> [[FixAction]] {
-        Self.groups(plan.compressions).filter { made[Self.key($0)] == nil }
+        Self.needed(by: plan).filter { made[Self.key($0)] == nil }
+    }
+
+    /// The archive of `plan`'s linked bundle, once made.
+    func linkedBundle(of plan: FixPlan) -> Made? {
+        let bundled = plan.links.filter(\.bundled).sorted { $0.entity < $1.entity }
+        return bundled.isEmpty ? nil : made[Self.key(bundled)]
     }
 
     /// Compresses every group not yet made at its level, on all cores.
@@ -73,10 +85,8 @@ final class ArchiveSet: @unchecked Sendable {
             let level = group[0].level ?? 6
             try ArchiveLibrary.withUTF8Locale {
                 let writer = try ArchiveWriter(format: format, level: level, descriptor: descriptor)
-                var used: Set<String> = []
-                for action in group {
-                    let entity = message.entities[action.entity]
-                    let name = Self.unique(action.fileName, in: &used)
+                let entities = group.map { message.entities[$0.entity] }
+                for (entity, name) in zip(entities, Self.memberNames(entities)) {
                     try writer.addFile(name: name, size: entity.decodedBytes, modified: Self.modified(entity) ?? date) { sink in
                         try source.decodeBody(of: entity, into: &sink)
                     }
@@ -92,6 +102,13 @@ final class ArchiveSet: @unchecked Sendable {
             Leftovers.unregister(path)
             throw error
         }
+    }
+
+    /// The names the files of `entities` get in one archive: each attachment's made safe (no path can escape an
+    /// archive), or one made from its section, numbered where two are the same.
+    static func memberNames(_ entities: [Entity]) -> [String] {
+        var used: Set<String> = []
+        return entities.map { unique(SafeFilename.make($0.filename ?? "attachment-\($0.path).bin"), in: &used) }
     }
 
     /// `name`, or "name (2).ext" when a bundle already has a file of that name.
@@ -120,7 +137,7 @@ final class ArchiveSet: @unchecked Sendable {
 
     /// Removes the archives `plan` does not use (they were made for a plan the real sizes changed).
     func discard(except plan: FixPlan) {
-        let used = Set(Self.groups(plan.compressions).map(Self.key))
+        let used = Set(Self.needed(by: plan).map(Self.key))
         lock.withLock {
             for (key, archive) in made where !used.contains(key) {
                 unlink(archive.path)

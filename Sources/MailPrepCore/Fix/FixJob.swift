@@ -176,7 +176,7 @@ public struct FixJob: Sendable {
                     continue
                 }
             }
-            linkEdits = try context.linkEdits(plan.links.map(\.entity) + plan.removals.map(\.entity))
+            linkEdits = try context.linkEdits(for: plan)
             do { size = try linkEdits.merging(archives.edits(for: plan, format: options.format)).size(of: message, source: source) } catch {
                 throw Self.wrap(error)
             }
@@ -199,7 +199,8 @@ public struct FixJob: Sendable {
             do { plan.wireBytes = try writer.measure().wireBytes } catch { throw Self.wrap(error) }
             return planResult()
         }
-        let linked = (plan.links + plan.removals).map(\.entity)
+        let bundled = plan.links.filter(\.bundled).map(\.entity)
+        let linked = (plan.links + plan.removals).filter { !$0.bundled }.map(\.entity)
 
         // Share the linked attachments (each durable and verified), then write the message that links to them.
         var made: [ShareEntry] = []
@@ -217,7 +218,28 @@ public struct FixJob: Sendable {
             return writer
         }
         var messageWriter = MessageWriter(message: message, source: source, edits: archives.edits(for: plan, format: options.format))
-        if !linked.isEmpty && options.strategy == .remove {
+        if !bundled.isEmpty, let share = options.share {
+            // --bundle with links: the archive made beside the output goes into the share, one link in the message.
+            password = share.protect ? ShareStore.newPassword() : nil
+            let entry: ShareEntry
+            do {
+                guard let archive = archives.linkedBundle(of: plan) else { throw FixError.internalError("the linked bundle was not made") }
+                entry = try context.shareBundle(archive: archive.path, store: share.store, expires: expires, password: password, now: now)
+                made.append(entry)
+                let url = share.url(token: entry.token, fileName: entry.fileName)
+                let link = LinkedPart(entity: bundled[0], link: SharedLink(name: context.bundleLinkName, url: url, size: entry.size,
+                                                                            sha256: entry.sha256, expires: entry.expires,
+                                                                            contents: context.bundleContents(bundled)), members: bundled)
+                messageWriter = try writer(with: [link], removed: false)
+            } catch {
+                made.forEach(share.store.remove)
+                throw Self.wrap(error)
+            }
+            for index in plan.actions.indices where plan.actions[index].bundled && plan.actions[index].kind == .link {
+                plan.actions[index].shared = entry
+                plan.actions[index].url = share.url(token: entry.token, fileName: entry.fileName)
+            }
+        } else if !linked.isEmpty && options.strategy == .remove {
             do { messageWriter = try writer(with: context.removedParts(linked), removed: true) } catch { throw Self.wrap(error) }
         } else if !linked.isEmpty, let share = options.share {
             password = share.protect ? ShareStore.newPassword() : nil

@@ -69,10 +69,18 @@ public enum ShareURLProblem: Sendable, Equatable {
     case loopback(String)
 }
 
-/// One attachment moved to the share: the part that leaves and the file the link points at.
+/// One attachment moved to the share: the part that leaves and the file the link points at. A linked bundle is
+/// one link for several parts: `members` all leave, the first (`entity`) where the link is counted.
 struct LinkedPart {
     var entity: Int
     var link: SharedLink
+    var members: [Int]
+
+    init(entity: Int, link: SharedLink, members: [Int]? = nil) {
+        self.entity = entity
+        self.link = link
+        self.members = members ?? [entity]
+    }
 }
 
 /// The edits that replace attachments by links: parts removed, a block added to the message's text (plain and
@@ -137,7 +145,7 @@ struct MessageLinks {
                                                body: body)
             return
         }
-        for part in links { edits.removals.insert(part.entity) }
+        for part in links { edits.removals.formUnion(part.members) }
         let bodies = textBodies()
         if let plain = bodies.plain {
             edits.rewrites[plain] = try TextBodyEditor.insert(try blockText(), into: message.entities[plain],

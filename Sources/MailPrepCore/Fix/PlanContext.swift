@@ -59,6 +59,21 @@ struct PlanContext {
         }
     }
 
+    /// The name of a linked bundle in the share and in the message (`--bundle`).
+    var bundleLinkName: String { SafeFilename.make(options.bundleName ?? "attachments.zip") }
+
+    /// One link, with stand-ins, to an archive of `members` of `bytes` octets (`--bundle` with links).
+    func bundlePlaceholder(_ members: [Int], bytes: Int64) -> LinkedPart {
+        let url = options.share?.url(token: MessageLinks.placeholderToken, fileName: bundleLinkName) ?? ""
+        return LinkedPart(entity: members[0], link: SharedLink(name: bundleLinkName, url: url, size: bytes, sha256: MessageLinks.placeholderDigest,
+                                                                expires: Self.second(expires), contents: bundleContents(members)), members: members)
+    }
+
+    /// The names of a linked bundle's files, as the archive holds them.
+    func bundleContents(_ members: [Int]) -> [String] {
+        ArchiveSet.memberNames(members.map { message.entities[$0] })
+    }
+
     /// Notes for parts left out, with their real digests (hashed as they decode from the message).
     func removedParts(_ removed: [Int]) throws -> [LinkedPart] {
         try removed.map { index in
@@ -83,9 +98,21 @@ struct PlanContext {
 
     /// The edits that replace `linked` by links with stand-in tokens (or, removing, by notes), nothing compressed.
     func linkEdits(_ linked: [Int]) throws(FixError) -> MessageEdits {
+        try linkEdits(placeholders(linked))
+    }
+
+    /// The edits of a plan's links and removals, with stand-ins: a linked bundle as its one link.
+    func linkEdits(for plan: FixPlan) throws(FixError) -> MessageEdits {
+        var parts = placeholders(plan.links.filter { !$0.bundled }.map(\.entity) + plan.removals.map(\.entity))
+        let bundled = plan.links.filter(\.bundled)
+        if let first = bundled.first { parts.append(bundlePlaceholder(bundled.map(\.entity), bytes: first.afterBytes)) }
+        return try linkEdits(parts)
+    }
+
+    func linkEdits(_ parts: [LinkedPart]) throws(FixError) -> MessageEdits {
         var edits = MessageEdits()
-        guard !linked.isEmpty else { return edits }
-        do { try links.apply(placeholders(linked), removed: options.strategy == .remove, to: &edits) } catch { throw FixJob.wrap(error) }
+        guard !parts.isEmpty else { return edits }
+        do { try links.apply(parts, removed: options.strategy == .remove, to: &edits) } catch { throw FixJob.wrap(error) }
         return edits
     }
 
@@ -122,7 +149,7 @@ struct PlanContext {
         }
         let cache = SizeCache()
         let context = self
-        return SizeModel(candidates: candidates, format: options.format, linked: { (set: Set<Int>) throws(FixError) -> EditedSize in
+        var model = SizeModel(candidates: candidates, format: options.format, linked: { (set: Set<Int>) throws(FixError) -> EditedSize in
             if let known = cache.linked[set] { return known }
             let size: EditedSize
             do { size = try context.linkEdits(set.sorted()).size(of: context.message, source: context.source) } catch { throw FixJob.wrap(error) }
@@ -136,6 +163,12 @@ struct PlanContext {
             guard (try? edits.validate(in: context.message)) != nil else { return nil }
             do { return try edits.size(of: context.message, source: context.source) } catch { throw FixJob.wrap(error) }
         })
+        model.bundleLinked = { (set: Set<Int>, bytes: Int64) throws(FixError) -> EditedSize in
+            do { return try context.linkEdits([context.bundlePlaceholder(set.sorted(), bytes: bytes)]).size(of: context.message, source: context.source) } catch {
+                throw FixJob.wrap(error)
+            }
+        }
+        return model
     }
 
     /// Sizes already computed in one run.
@@ -149,11 +182,24 @@ struct PlanContext {
         let removing = options.strategy == .remove
         for index in plan.actions.indices where plan.actions[index].kind == .link || plan.actions[index].kind == .remove {
             let entity = plan.actions[index].entity
-            plan.actions[index].url = removing ? nil : options.share?.url(token: MessageLinks.placeholderToken, fileName: name(of: entity))
+            let name = plan.actions[index].bundled ? bundleLinkName : name(of: entity)
+            plan.actions[index].url = removing ? nil : options.share?.url(token: MessageLinks.placeholderToken, fileName: name)
             plan.actions[index].expires = removing ? nil : Self.second(expires)
         }
         plan.linkAddressKnown = plan.links.isEmpty || removing || options.share?.urlProblem == nil
         return plan
+    }
+
+    /// Puts a linked bundle's archive (made beside the output) into the share, pending, as `share` does a part.
+    func shareBundle(archive path: String, store: ShareStore, expires: Date, password: String?, now: Date) throws -> ShareEntry {
+        let messageID = message.root.header.text("Message-ID")?.trimmingCharacters(in: .whitespaces)
+        let file = try SourceFile(path: path)
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw FileError(path: path, errno: errno, operation: "stat") }
+        return try store.put(name: bundleLinkName, contentType: options.format.mimeType, expires: expires, messageID: messageID,
+                             password: password, now: now, pending: true) { sink in
+            try file.copy(ByteSpan(start: 0, end: Int64(info.st_size)), into: &sink)
+        }
     }
 
     /// Puts one attachment into the share, decoded as it streams from the message, pending (out of sight until the

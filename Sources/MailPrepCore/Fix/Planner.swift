@@ -39,6 +39,11 @@ struct SizeModel {
     /// The sizes with these parts simply gone, no text in their place: less than any links make. Nil when the
     /// message itself is among them.
     var withoutParts: (Set<Int>) throws(FixError) -> EditedSize?
+    /// The exact sizes of the message with these parts gone and one link to an archive of this many octets in their
+    /// place (`--bundle` with links).
+    var bundleLinked: (Set<Int>, Int64) throws(FixError) -> EditedSize = { _, _ throws(FixError) in
+        throw .internalError("no size model for a linked bundle")
+    }
     /// Choices whose exact size did not fit though the model said they would: never chosen again.
     var ruledOut: Set<Choice> = []
 
@@ -90,6 +95,9 @@ struct Choice: Hashable, Sendable {
     var linked: [Int]
     var compressed: [Int]
     var level: Int
+    /// `--bundle` with links: the linked parts leave together, as one archive in the share behind one link (made
+    /// at `level`).
+    var bundledLinks = false
 }
 
 /// Chooses the least change that makes a message fit, from a size model alone: it reads nothing and makes nothing.
@@ -219,6 +227,13 @@ struct Planner {
                     }
                 }
             }
+            // With --bundle, the parts that leave go together: one link to an archive of every attachment weighs as
+            // one link, after the single links that are enough (they move fewer octets).
+            if group.first?.count == 1, let bundled = try bundledLinks(pool, fits: fits),
+               bundled.fits, !model.ruledOut.contains(bundled.choice), !policy.exactOnly || bundled.exact,
+               best.map({ bundled.rank.lexicographicallyPrecedes($0.rank) }) ?? true {
+                best = bundled
+            }
             // The next group has more links: no lesser change comes after one that fits.
             if let best { return makePlan(best) }
         }
@@ -229,6 +244,23 @@ struct Planner {
         let compressed = model.candidates.filter { !everything.contains($0.entity) && gainful($0, level: level) }.map(\.entity)
         return makePlan(evaluate(Choice(linked: everything.sorted(), compressed: policy.strategy == .link ? [] : compressed, level: level),
                                  base: base, fits: fits))
+    }
+
+    /// The level a linked bundle is made at: it travels outside the message, so the fastest, unless one is given.
+    var bundleLinkLevel: Int { policy.level ?? 1 }
+
+    /// `--bundle` with links: every attachment that may leave (and those that must), as one archive behind one
+    /// link. Nil without `--bundle`, with fewer than two such attachments, or when removing.
+    func bundledLinks(_ pool: [PlanCandidate], fits: (Int64, Int64) -> Bool) throws(FixError) -> Evaluation? {
+        guard let name = policy.bundleName, policy.strategy != .remove else { return nil }
+        let members = Set(pool.map(\.entity)).union(policy.forcedLinks)
+        guard members.count >= 2 else { return nil }
+        let archive = model.archiveBytes(ArchiveKey(members: members.sorted(), level: bundleLinkLevel), name: name)
+        let size = try model.bundleLinked(members, archive.bytes)
+        let octets = model.candidates.filter { members.contains($0.entity) }.reduce(Int64(0)) { $0 + $1.wireBytes }
+        let choice = Choice(linked: members.sorted(), compressed: [], level: bundleLinkLevel, bundledLinks: true)
+        return Evaluation(choice: choice, wireBytes: size.wireBytes, decodedBytes: size.decodedBytes, exact: archive.exact,
+                          fits: fits(size.wireBytes, size.decodedBytes), rank: [1, octets, 0, 0, 0, 0])
     }
 
     /// A choice of separate archives, measured as the sum of its members' figures.
@@ -372,6 +404,16 @@ struct Planner {
                 action.kind = policy.strategy == .remove ? .remove : .link
                 action.afterBytes = 0
                 action.afterWireBytes = 0
+                if choice.bundledLinks, let bundle = policy.bundleName {
+                    // The archive's size stands on its first member, as a compressed bundle's does.
+                    action.bundled = true
+                    action.archiveName = bundle
+                    action.format = model.format
+                    action.level = choice.level
+                    let archive = model.archiveBytes(ArchiveKey(members: choice.linked, level: choice.level), name: bundle)
+                    action.afterBytes = choice.linked.first == candidate.entity ? archive.bytes : 0
+                    action.estimated = !archive.exact
+                }
             } else if choice.compressed.contains(candidate.entity) {
                 action.kind = .compress
                 action.format = model.format

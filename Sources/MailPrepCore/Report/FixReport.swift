@@ -29,14 +29,15 @@ public struct FixReport: Sendable {
             case .keep:
                 what = catalog.fixKeep + (action.reason.map { text.language == .english ? " (\($0.text(.english)))" : "（\($0.text(text.language))）" } ?? "")
             case .link:
-                what = catalog.fixLink
+                what = catalog.fixLink + (action.bundled ? " → " + TerminalText.escaped(action.archiveName ?? "") : "")
             case .remove:
                 what = catalog.fixRemove
             }
             // A bundle's size and ratio stand on its first member; the others are in it.
             let inBundle = action.bundled && action.afterWireBytes == 0
             let before = action.bundled ? bundledBefore : action.beforeBytes
-            let after = action.kind == .compress && !inBundle ? (action.estimated ? "≈" : "") + ByteCount.human(action.afterBytes) : ""
+            let shownAfter = (action.kind == .compress && !inBundle) || (action.kind == .link && action.bundled && action.afterBytes > 0)
+            let after = shownAfter ? (action.estimated ? "≈" : "") + ByteCount.human(action.afterBytes) : ""
             let ratio = action.kind == .compress && !inBundle ? Self.ratio(action.afterBytes, of: before) : ""
             let time = action.seconds.map { String(format: "%.2f s", $0) } ?? ""
             return [action.path, DisplayWidth.truncateMiddle(TerminalText.escaped(action.filename ?? ""), to: 40), what,
@@ -84,9 +85,11 @@ public struct FixReport: Sendable {
             } else {
                 let until = first.expires.map { LinkBlock.date($0, language: text.language) }
                 lines.append("  " + catalog.fixLinksUntil(until ?? "-"))
-                for action in links {
+                // A linked bundle is one link, however many files it holds.
+                for action in links where !action.bundled || action.entity == links.first(where: \.bundled)?.entity {
                     // A plan has no token yet: its address is shown with a stand-in.
-                    lines.append("    " + (action.shared == nil ? catalog.fixLinkInPlan(TerminalText.escaped(action.filename ?? action.path)) : action.url ?? ""))
+                    let name = action.bundled ? action.archiveName : action.filename
+                    lines.append("    " + (action.shared == nil ? catalog.fixLinkInPlan(TerminalText.escaped(name ?? action.path)) : action.url ?? ""))
                 }
             }
             if let password = result.password { lines.append("  " + text.paint(catalog.fixPassword(password), "1")) }

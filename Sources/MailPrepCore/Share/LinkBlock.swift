@@ -8,13 +8,16 @@ public struct SharedLink: Sendable, Equatable {
     public var size: Int64
     public var sha256: String
     public var expires: Date
+    /// For an archive of several attachments (`--bundle` with links): the names of the files in it, in order.
+    public var contents: [String]
 
-    public init(name: String, url: String, size: Int64, sha256: String, expires: Date) {
+    public init(name: String, url: String, size: Int64, sha256: String, expires: Date, contents: [String] = []) {
         self.name = name
         self.url = url
         self.size = size
         self.sha256 = sha256
         self.expires = expires
+        self.contents = contents
     }
 }
 
@@ -168,9 +171,11 @@ public struct LinkBlock: Sendable {
                 "name": link.name, "url": link.url, "size": ByteCount.human(link.size), "bytes": String(link.size),
                 "sha256": link.sha256, "expires": Self.date(link.expires, language: language),
                 "expires_iso": Self.isoDate(link.expires),
+                "archive": !link.contents.isEmpty, "contents": link.contents.map { ["name": $0] }, "contentCount": link.contents.count,
             ]
         }
-        let context: [String: Any] = ["files": files, "count": links.count, "multiple": links.count > 1, "protected": protected]
+        let context: [String: Any] = ["files": files, "count": links.count, "multiple": links.count > 1, "protected": protected,
+                                      "bundled": links.contains { !$0.contents.isEmpty }]
         return template.render(context)
     }
 
@@ -203,10 +208,16 @@ public struct LinkBlock: Sendable {
             """
 
             --
-            {{#multiple}}These attachments were too large to send by email. Download them here:{{/multiple}}{{^multiple}}This attachment was too large to send by email. Download it here:{{/multiple}}
+            {{#bundled}}These attachments were too large to send by email; they are in one archive. Download it here:{{/bundled}}{{^bundled}}{{#multiple}}These attachments were too large to send by email. Download them here:{{/multiple}}{{^multiple}}This attachment was too large to send by email. Download it here:{{/multiple}}{{/bundled}}
             {{#files}}
 
               {{name}} ({{size}})
+            {{#archive}}
+              {{contentCount}} files in it:
+            {{#contents}}
+                {{name}}
+            {{/contents}}
+            {{/archive}}
               {{url}}
               Available until {{expires}}
               SHA-256: {{sha256}}
@@ -221,10 +232,16 @@ public struct LinkBlock: Sendable {
             """
 
             --
-            {{#multiple}}以下附件太大，無法以電郵寄出，請從以下連結下載：{{/multiple}}{{^multiple}}這個附件太大，無法以電郵寄出，請從以下連結下載：{{/multiple}}
+            {{#bundled}}以下附件太大，無法以電郵寄出，已放進一個壓縮檔，請從以下連結下載：{{/bundled}}{{^bundled}}{{#multiple}}以下附件太大，無法以電郵寄出，請從以下連結下載：{{/multiple}}{{^multiple}}這個附件太大，無法以電郵寄出，請從以下連結下載：{{/multiple}}{{/bundled}}
             {{#files}}
 
               {{name}}（{{size}}）
+            {{#archive}}
+              內有 {{contentCount}} 個檔案：
+            {{#contents}}
+                {{name}}
+            {{/contents}}
+            {{/archive}}
               {{url}}
               下載期限：{{expires}}
               SHA-256：{{sha256}}
@@ -248,11 +265,16 @@ public struct LinkBlock: Sendable {
         case .traditionalChinese: ("這個附件太大，無法以電郵寄出，請從以下連結下載：", "以下附件太大，無法以電郵寄出，請從以下連結下載：",
                                    "下載期限：", "（", "）", "下載時需要輸入密碼，寄件人會另行告訴你。")
         }
+        let (introBundle, filesIn) = switch language {
+        case .english: ("These attachments were too large to send by email; they are in one archive. Download it here:", " files in it: ")
+        case .traditionalChinese: ("以下附件太大，無法以電郵寄出，已放進一個壓縮檔，請從以下連結下載：", " 個檔案：")
+        }
         return """
             <div style="margin:24px 0 0;padding:12px 16px;border:1px solid #d0d7de;border-radius:8px;font-family:-apple-system,'Segoe UI',Roboto,'PingFang HK','Microsoft JhengHei',sans-serif;font-size:14px;line-height:1.5">
-            <p style="margin:0 0 8px">{{#multiple}}\(introMany){{/multiple}}{{^multiple}}\(intro){{/multiple}}</p>
+            <p style="margin:0 0 8px">{{#bundled}}\(introBundle){{/bundled}}{{^bundled}}{{#multiple}}\(introMany){{/multiple}}{{^multiple}}\(intro){{/multiple}}{{/bundled}}</p>
             {{#files}}
             <p style="margin:8px 0" data-mailprep-link="{{url}}" data-mailprep-name="{{name}}" data-mailprep-size="{{bytes}}" data-mailprep-sha256="{{sha256}}" data-mailprep-expires="{{expires_iso}}"><a href="{{url}}" style="font-weight:600">{{name}}</a>\(open){{size}}\(close)<br>
+            {{#archive}}<span style="color:#57606a">{{contentCount}}\(filesIn){{#contents}}{{name}} {{/contents}}</span><br>{{/archive}}
             <span style="color:#57606a">\(until){{expires}}</span><br>
             <span style="color:#57606a;font-family:monospace;font-size:12px;word-break:break-all">SHA-256 {{sha256}}</span></p>
             {{/files}}

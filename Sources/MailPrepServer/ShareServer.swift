@@ -82,6 +82,7 @@ public struct ShareServer: Sendable {
     /// Serves until SIGTERM or SIGINT; `onRunning` gets the port bound (useful with port 0).
     public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let counter = DownloadCounter(store: responder.store)
+        defer { counter.drain() }
         let responder = self.responder
         let log = accessLog
         let sendTimeout = self.sendTimeout
@@ -332,5 +333,10 @@ final class DownloadCounter: Sendable {
 
     func record(_ token: String) {
         queue.async { [store] in store.recordDownload(token: token) }
+    }
+
+    /// Waits for the counts still queued (when the server stops).
+    func drain() {
+        queue.sync {}
     }
 }

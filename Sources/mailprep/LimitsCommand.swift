@@ -21,6 +21,12 @@ struct LimitsCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The configuration file, for its limits and accounts (default: $MAILPREP_CONFIG, else ~/.config/mailprep/config.yaml).", valueName: "file"))
     var config: String?
 
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("The margin to show, as check and fix would keep it (default 10000).", valueName: "size"))
+    var margin: String?
+
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("The limit to show for address domains not in the table, as check and fix would assume it (default 10240000).", valueName: "size"))
+    var defaultLimit: String?
+
     @Flag(name: .long, help: "The table as one JSON object.")
     var json = false
 
@@ -32,6 +38,9 @@ struct LimitsCommand: ParsableCommand {
 
     func validate() throws {
         if let lang, Language(code: lang) == nil { throw ValidationError("--lang \(lang): use en or zh-Hant") }
+        for (name, value) in [("--margin", margin), ("--default-limit", defaultLimit)] {
+            if let value, ByteCount.parse(value) == nil { throw ValidationError("\(name) \(value): not a size (examples: 10MB, 10MiB, 10485760)") }
+        }
     }
 
     func run() throws {
@@ -43,7 +52,11 @@ struct LimitsCommand: ParsableCommand {
             }
             table = ProviderTable(entries: [entry])
         }
-        let report = LimitsReport(policy: LimitPolicy(table: table, accounts: provider == nil ? configuration.accounts : [:]))
+        let report = LimitsReport(policy: LimitPolicy(
+            table: table,
+            marginBytes: margin.flatMap(ByteCount.parse) ?? LimitPolicy.defaultMarginBytes,
+            unknownDomainBytes: defaultLimit.flatMap(ByteCount.parse) ?? LimitPolicy.defaultUnknownDomainBytes,
+            accounts: provider == nil ? configuration.accounts : [:]))
         if json {
             print(report.json().serialized())
         } else {

@@ -57,7 +57,7 @@ struct ShareCommand: ParsableCommand {
     struct Remove: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Delete shared files now: by token, or every file that came from a message.",
-            discussion: "Their links stop working at once (404). A token that is not in the share is an error (exit 66); the others are still removed.")
+            discussion: "Their links stop working at once (404). A token that is not in the share is an error (exit 66), one that cannot be deleted too (exit 73); the others are still removed.")
 
         @Argument(help: ArgumentHelp("Tokens, as share list shows them.", valueName: "token"))
         var tokens: [String] = []
@@ -91,13 +91,20 @@ struct ShareCommand: ParsableCommand {
                 for entry in matching where !chosen.contains(entry) { chosen.append(entry) }
             }
             var out = OutputBuffer()
+            var failed: [String] = []
+            var removed = 0
             for entry in chosen {
-                if !dryRun { store.remove(entry) }
+                if !dryRun && !store.remove(entry) {
+                    failed.append(catalog.shareCannotRemove(entry.token, store.root))
+                    continue
+                }
+                removed += 1
                 out.append(catalog.shareRemoving(dryRun) + ShareLines.text(entry, now: Date(), catalog: catalog))
             }
-            out.append(catalog.shareRemoved(chosen.count, dryRun) + "\n")
+            out.append(catalog.shareRemoved(removed, dryRun) + "\n")
             out.flush()
-            for line in missing { printError(line) }
+            for line in missing + failed { printError(line) }
+            if !failed.isEmpty { throw ExitStatus.cannotWrite.code }
             if !missing.isEmpty { throw ExitStatus.unreadable.code }
         }
 

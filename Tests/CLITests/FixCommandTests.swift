@@ -291,3 +291,20 @@ struct FixUnwritableTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: locked.path).isEmpty)
     }
 }
+
+extension FixCommandTests {
+    @Test("a sender's file name cannot print escape sequences through the plan's reasons (an extension of ESC [2J on a JPEG)")
+    func noEscapesInReasons() throws {
+        let folder = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let input = folder.appendingPathComponent("evil.eml").path
+        let body = Data(repeating: 0xFF, count: 3_000).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed])
+        try ("From: a@example.org\r\nTo: b@example.org\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+             + "--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b\r\nContent-Type: image/jpeg\r\n"
+             + "Content-Disposition: attachment; filename*=utf-8''x.%1B%5B2J\r\nContent-Transfer-Encoding: base64\r\n\r\n" + body + "\r\n--b--\r\n")
+            .write(toFile: input, atomically: true, encoding: .utf8)
+        let run = try Tool.run(["fix", "--plan", "--limit", "1kB", input])
+        #expect(!run.stdout.contains("\u{1B}") && !run.stderr.contains("\u{1B}"))
+        #expect(run.stdout.contains("keep (already compressed: image/jpeg)"), "an extension that is not letters and digits gives the type")
+    }
+}

@@ -57,6 +57,8 @@ struct LimitsCommandTests {
         #expect((object["providers"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == ["qq"])
         let unknown = try Tool.run(["limits", "--provider", "nope"])
         #expect(unknown.status == 64 && unknown.stderr.contains("--provider nope: unknown"))
+        let margin = try Tool.run(["limits", "--provider", "icloud", "--margin", "2kB", "--json"])
+        #expect(margin.status == 0 && margin.stdout.contains("\"marginBytes\":2000"))
         let help = try Tool.run(["limits", "--help"])
         #expect(help.stdout.contains("Show only this provider's entry"))
     }

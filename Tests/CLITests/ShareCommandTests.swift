@@ -79,4 +79,26 @@ struct ShareCommandTests {
         let nothing = try Tool.run(["share", "remove", "--share", folder.path])
         #expect(nothing.status == 64)
     }
+
+    @Test("remove from a share it may read but not change: says the link still works, exit 73, and does not claim it removed anything")
+    func removeRefused() throws {
+        let folder = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let share = folder.appendingPathComponent("share")
+        let store = ShareStore(root: share.path, access: .group)
+        let entry = try store.put(name: "a.pdf", contentType: "application/pdf", expires: Date().addingTimeInterval(3600), messageID: nil) { try $0.write([1]) }
+        // Readable by anyone, writable by its owner only; root deletes anything, so the command runs as nobody.
+        _ = try Tool.exec(["/bin/chmod", "-R", "a+rX,go-w", folder.path], environment: [:])
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: share.appendingPathComponent(entry.token).appendingPathComponent(".mailprep-share.json").path)
+        let binary = folder.appendingPathComponent("mailprep")
+        try FileManager.default.copyItem(at: Tool.binary, to: binary)
+        let prefix = geteuid() == 0 ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : []
+        if prefix.isEmpty { try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: share.appendingPathComponent(entry.token).path) }
+        let run = try Tool.run(["share", "remove", entry.token, "--share", share.path], environment: ["HOME": folder.path], executable: binary, prefix: prefix)
+        #expect(run.status == 73, "\(run.stdout)\(run.stderr)")
+        #expect(run.stderr.contains("\(entry.token): could not be deleted from \(share.path) (permissions?); its link still works"))
+        #expect(run.stdout.contains("0 removed") && !run.stdout.contains("removed \(entry.token)"))
+        #expect(store.entry(token: entry.token) != nil)
+        if prefix.isEmpty { try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: share.appendingPathComponent(entry.token).path) }
+    }
 }

@@ -34,8 +34,11 @@ public enum CompressionPolicy {
         guard message.isAttachment(entity) else { return .messageText }
         // Named by the file's extension where it has one: ".docx" reads better, and fits a report's column, where
         // "application/vnd.openxmlformats-officedocument.wordprocessingml.document" would be cut short.
-        let suffix = entity.filename?.lowercased().split(separator: ".", omittingEmptySubsequences: false).dropFirst().last.map(String.init)
-        if compressedTypes.contains(type) { return .alreadyCompressed(suffix.map { $0.isEmpty || $0.count > 8 ? type : "." + $0 } ?? type) }
+        // Only letters and digits: the name is the sender's, and a report must not print their escape sequences.
+        let suffix = entity.filename.map { SafeFilename.make($0).lowercased() }?
+            .split(separator: ".", omittingEmptySubsequences: false).dropFirst().last.map(String.init)
+            .flatMap { $0.count <= 8 && !$0.isEmpty && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } ? $0 : nil }
+        if compressedTypes.contains(type) { return .alreadyCompressed(suffix.map { "." + $0 } ?? type) }
         if let suffix, compressedExtensions.contains(suffix) { return .alreadyCompressed("." + suffix) }
         return nil
     }

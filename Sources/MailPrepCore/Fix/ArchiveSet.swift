@@ -105,10 +105,15 @@ final class ArchiveSet: @unchecked Sendable {
     }
 
     /// The names the files of `entities` get in one archive: each attachment's made safe (no path can escape an
-    /// archive), or one made from its section, numbered where two are the same.
+    /// archive), or one made from its section (as a link names it), numbered where two are the same.
     static func memberNames(_ entities: [Entity]) -> [String] {
         var used: Set<String> = []
-        return entities.map { unique(SafeFilename.make($0.filename ?? "attachment-\($0.path).bin"), in: &used) }
+        return entities.map { unique(fileName(of: $0), in: &used) }
+    }
+
+    /// The one rule for naming an attachment as a file, in an archive, the share and a link.
+    static func fileName(of entity: Entity) -> String {
+        SafeFilename.make(entity.filename ?? (entity.kind == .message ? "message-\(entity.path).eml" : "attachment-\(entity.path).bin"))
     }
 
     /// `name`, or "name (2).ext" when a bundle already has a file of that name.

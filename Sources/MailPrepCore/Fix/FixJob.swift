@@ -232,7 +232,7 @@ public struct FixJob: Sendable {
                                                                             contents: context.bundleContents(bundled)), members: bundled)
                 messageWriter = try writer(with: [link], removed: false)
             } catch {
-                made.forEach(share.store.remove)
+                made.forEach { share.store.remove($0) }
                 throw Self.wrap(error)
             }
             for index in plan.actions.indices where plan.actions[index].bundled && plan.actions[index].kind == .link {
@@ -253,7 +253,7 @@ public struct FixJob: Sendable {
                 }
                 messageWriter = try writer(with: context.realLinks(linked, entries: shared), removed: false)
             } catch {
-                made.forEach(share.store.remove)
+                made.forEach { share.store.remove($0) }
                 throw Self.wrap(error)
             }
             for (index, entry) in zip(linked, shared) {

@@ -43,10 +43,7 @@ struct PlanContext {
     /// The name a linked file is stored and served under, and the name the message shows: the same, made safe (a
     /// name with CR LF or a right-to-left override must not forge lines or disguise a file in the link block).
     func name(of index: Int) -> String {
-        let entity = message.entities[index]
-        var name = entity.filename
-        if name == nil && entity.kind == .message { name = "message-\(entity.path).eml" }
-        return SafeFilename.make(name ?? "attachment-\(entity.path).bin")
+        ArchiveSet.fileName(of: message.entities[index])
     }
 
     /// Links with stand-in tokens and digests of the real lengths.

@@ -227,9 +227,15 @@ struct Planner {
                     }
                 }
             }
-            // With --bundle, the parts that leave go together: one link to an archive of every attachment weighs as
-            // one link, after the single links that are enough (they move fewer octets).
-            if group.first?.count == 1, let bundled = try bundledLinks(pool, fits: fits),
+            // With --bundle, the parts that leave go together: one link to an archive weighs as one link. The parts that
+            // must leave (--link-over) go as one from the start; when one more link is needed, every attachment goes,
+            // after the single links that are enough (they move fewer octets).
+            let together: [PlanCandidate]? = switch group.first?.count {
+            case 0: policy.forcedLinks.count >= 2 ? [] : nil
+            case 1: pool
+            default: nil
+            }
+            if let together, let bundled = try bundledLinks(together, fits: fits),
                bundled.fits, !model.ruledOut.contains(bundled.choice), !policy.exactOnly || bundled.exact,
                best.map({ bundled.rank.lexicographicallyPrecedes($0.rank) }) ?? true {
                 best = bundled
@@ -249,8 +255,8 @@ struct Planner {
     /// The level a linked bundle is made at: it travels outside the message, so the fastest, unless one is given.
     var bundleLinkLevel: Int { policy.level ?? 1 }
 
-    /// `--bundle` with links: every attachment that may leave (and those that must), as one archive behind one
-    /// link. Nil without `--bundle`, with fewer than two such attachments, or when removing.
+    /// `--bundle` with links: the attachments of `pool` and those that must leave, as one archive behind one link.
+    /// Nil without `--bundle`, with fewer than two such attachments, or when removing.
     func bundledLinks(_ pool: [PlanCandidate], fits: (Int64, Int64) -> Bool) throws(FixError) -> Evaluation? {
         guard let name = policy.bundleName, policy.strategy != .remove else { return nil }
         let members = Set(pool.map(\.entity)).union(policy.forcedLinks)
@@ -407,7 +413,7 @@ struct Planner {
                 if choice.bundledLinks, let bundle = policy.bundleName {
                     // The archive's size stands on its first member, as a compressed bundle's does.
                     action.bundled = true
-                    action.archiveName = bundle
+                    action.archiveName = SafeFilename.make(bundle)
                     action.format = model.format
                     action.level = choice.level
                     let archive = model.archiveBytes(ArchiveKey(members: choice.linked, level: choice.level), name: bundle)

@@ -79,6 +79,7 @@ public struct Catalog: Sendable {
     public var sharePruning: @Sendable (_ dryRun: Bool) -> String
     public var shareUnknownToken: @Sendable (String) -> String
     public var shareNoneFromMessage: @Sendable (String) -> String
+    public var shareCannotRemove: @Sendable (_ token: String, _ folder: String) -> String
     /// `mailprep serve`.
     public var serveNoShare: @Sendable (String) -> String
     public var serveServing: @Sendable (_ folder: String, _ address: String) -> String
@@ -197,6 +198,7 @@ extension Catalog {
         sharePruning: { $0 ? "would delete " : "deleted " },
         shareUnknownToken: { "\($0): nothing is shared under this token (see mailprep share list)" },
         shareNoneFromMessage: { "no shared file came from the message \($0)" },
+        shareCannotRemove: { token, folder in "\(token): could not be deleted from \(folder) (permissions?); its link still works" },
         serveNoShare: { "\($0): no such share folder (check --share or share in the configuration file; mailprep fix makes the folder when it first shares a file)" },
         serveServing: { folder, address in "serving \(folder) on \(address)" },
         serveCannotListen: { address, reason in "serve: cannot listen on \(address): \(reason)" },
@@ -313,6 +315,7 @@ extension Catalog {
         sharePruning: { $0 ? "將會刪除 " : "已刪除 " },
         shareUnknownToken: { "\($0)：沒有以此代碼分享的檔案（請看 mailprep share list）" },
         shareNoneFromMessage: { "沒有來自郵件 \($0) 的分享檔案" },
+        shareCannotRemove: { token, folder in "\(token)：無法從 \(folder) 刪除（權限問題？）；其連結仍然有效" },
         serveNoShare: { "\($0)：分享資料夾不存在（請檢查 --share 或設定檔中的 share；mailprep fix 第一次分享檔案時會建立此資料夾）" },
         serveServing: { folder, address in "正在以 \(address) 提供 \(folder)" },
         serveCannotListen: { address, reason in "serve：無法在 \(address) 接收連線：\(reason)" },

@@ -40,7 +40,7 @@ public struct FixReport: Sendable {
             let after = shownAfter ? (action.estimated ? "≈" : "") + ByteCount.human(action.afterBytes) : ""
             let ratio = action.kind == .compress && !inBundle ? Self.ratio(action.afterBytes, of: before) : ""
             let time = action.seconds.map { String(format: "%.2f s", $0) } ?? ""
-            return [action.path, DisplayWidth.truncateMiddle(TerminalText.escaped(action.filename ?? ""), to: 40), what,
+            return [action.path, DisplayWidth.truncateMiddle(TerminalText.escaped(action.filename ?? ""), to: 40), TerminalText.escaped(what),
                     ByteCount.human(action.beforeBytes), after, ratio, time]
         }
         let header = [catalog.columnPart, catalog.columnName, catalog.fixColumnAction, catalog.fixColumnBefore,

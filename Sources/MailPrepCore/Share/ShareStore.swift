@@ -230,12 +230,17 @@ public struct ShareStore: Sendable {
     }
 
     /// Removes an entry (a link that never left, because the message could not be written).
-    public func remove(_ entry: ShareEntry) {
-        guard Self.isToken(entry.token) else { return }
+    /// Deletes an entry (its folder: file and metadata). Returns false when its folder is still there afterwards (no
+    /// permission, a read-only share): its link still works.
+    @discardableResult
+    public func remove(_ entry: ShareEntry) -> Bool {
+        guard Self.isToken(entry.token) else { return false }
         try? FileManager.default.removeItem(atPath: root + "/" + entry.token)
         try? FileManager.default.removeItem(atPath: stagingPath(entry.token))
         Leftovers.unregister(stagingPath(entry.token))
         AtomicFile.syncFolder(of: root + "/" + entry.token)
+        var info = stat()
+        return lstat(root + "/" + entry.token, &info) != 0 && errno == ENOENT
     }
 
     /// Adds one to an entry's download count. Callers serialize (the server does, per process).

@@ -66,6 +66,7 @@ let package = Package(
             name: "mailprep",
             dependencies: [
                 "MailPrepCore",
+                "MIME",
                 "MailPrepServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),

@@ -13,6 +13,11 @@ public enum UserFolders {
         folder(variable: "XDG_CONFIG_HOME", fallback: "/.config", environment: environment)
     }
 
+    /// `$XDG_STATE_HOME/mailprep` (else `~/.local/state/mailprep`): logs; macOS: `~/Library/Application Support/mailprep`.
+    public static func state(environment: [String: String]) -> String {
+        folder(variable: "XDG_STATE_HOME", fallback: "/.local/state", environment: environment)
+    }
+
     private static func folder(variable: String, fallback: String, environment: [String: String]) -> String {
         let home = environment["HOME"] ?? NSHomeDirectory()
         #if os(macOS)

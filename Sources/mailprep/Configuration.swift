@@ -14,6 +14,9 @@ import Yams
 ///     limits: ~/.config/mailprep/limits         # provider entries of your own: a file or folder, or a list
 ///     accounts:                                 # addresses and domains at a provider their domain does not tell
 ///       me@example.hk: icloud
+///     send_via: msmtp                           # mailprep sendmail's real sender; or by sender address or domain:
+///     send_via: { me@icloud.com: msmtp -a icloud, default: msmtp }
+///     oversize: fix                             # mailprep sendmail over a limit: fix, refuse or warn
 ///
 /// Found at --config, else $MAILPREP_CONFIG, else `$XDG_CONFIG_HOME/mailprep/config.yaml` (`~/.config/...`) on
 /// Linux, `~/Library/Application Support/mailprep/config.yaml` on macOS. A missing default file is no error; an
@@ -29,10 +32,21 @@ struct Configuration: Equatable {
     var limits: [String] = []
     /// Address or domain to provider id.
     var accounts: [String: String] = [:]
+    /// `mailprep sendmail`'s real sender, by lowercased sender address or domain, or "default".
+    var sendVia: [String: String] = [:]
+    var oversize: String?
     /// The file read, if any.
     var path: String?
 
-    static let keys: Set<String> = ["share", "share_url", "expires", "templates", "listen", "share_mode", "limits", "accounts"]
+    static let keys: Set<String> = ["share", "share_url", "expires", "templates", "listen", "share_mode", "limits", "accounts",
+                                    "send_via", "oversize"]
+
+    /// The real sender for mail from `sender`: its address's entry, its domain's, else the default.
+    func realSender(address: String?) -> String? {
+        let address = address?.lowercased()
+        let domain = address?.split(separator: "@").last.map(String.init)
+        return address.flatMap { sendVia[$0] } ?? domain.flatMap { sendVia[$0] } ?? sendVia["default"]
+    }
 
     static func defaultPath(environment: [String: String]) -> String {
         defaultFolder(environment: environment) + "/config.yaml"
@@ -92,6 +106,15 @@ struct Configuration: Equatable {
                 }
                 continue
             }
+            if name == "send_via", let entries = value.mapping {
+                for (account, command) in entries {
+                    guard let key = account.scalar?.string, !key.isEmpty, let text = command.scalar?.string, !text.isEmpty else {
+                        throw Invalid(description: "\(path): send_via: a command, or sender addresses or domains with a command each (default: for the rest)")
+                    }
+                    configuration.sendVia[key.lowercased()] = text
+                }
+                continue
+            }
             if name == "accounts" {
                 guard let accounts = value.mapping else {
                     throw Invalid(description: "\(path): accounts: addresses or domains with a provider id (me@example.hk: icloud)")
@@ -112,6 +135,10 @@ struct Configuration: Equatable {
             case "expires": configuration.expires = scalar
             case "templates": configuration.templates = expanded
             case "limits": configuration.limits = [relative(expanded)]
+            case "send_via": configuration.sendVia["default"] = scalar
+            case "oversize":
+                guard ["fix", "refuse", "warn"].contains(scalar) else { throw Invalid(description: "\(path): oversize \(scalar): use fix, refuse or warn") }
+                configuration.oversize = scalar
             case "share_mode":
                 guard let access = ShareStore.Access(rawValue: scalar) else {
                     throw Invalid(description: "\(path): share_mode \(scalar): use owner or group")

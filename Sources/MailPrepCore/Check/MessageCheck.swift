@@ -4,10 +4,14 @@ import MIME
 public struct MessageCheck: Sendable {
     public var policy: LimitPolicy
     public var parserLimits: ParserLimits
+    /// Who really sends and receives (SMTP's MAIL FROM and RCPT TO, `sendmail -f` and its arguments); nil judges by
+    /// the header's From, To, Cc and Bcc.
+    public var envelope: Envelope?
 
-    public init(policy: LimitPolicy, parserLimits: ParserLimits = .default) {
+    public init(policy: LimitPolicy, parserLimits: ParserLimits = .default, envelope: Envelope? = nil) {
         self.policy = policy
         self.parserLimits = parserLimits
+        self.envelope = envelope
     }
 
     /// Checks the file at `path` ("-" reads standard input).
@@ -32,11 +36,8 @@ public struct MessageCheck: Sendable {
             return .failed(CheckFailure(file: file, kind: .notAMessage))
         }
         let header = message.root.header
-        let sender = header["From"].flatMap { AddressList.parse($0.value).first }
-        var recipients: [Mailbox] = []
-        for name in ["To", "Cc", "Bcc"] {
-            for field in header.all(name) { recipients += AddressList.parse(field.value) }
-        }
+        let sender = envelope.map { $0.sender } ?? header["From"].flatMap { AddressList.parse($0.value).first }
+        let recipients = envelope?.recipients ?? Envelope.headerRecipients(of: message)
         let parts = message.entities.filter(\.isLeaf).map { entity in
             PartReport(path: entity.path, contentType: entity.contentType.mimeType, filename: entity.filename,
                        disposition: entity.disposition, transferEncoding: entity.transferEncoding.name,

@@ -77,10 +77,10 @@ final class AtomicFile {
 
 /// Standard input copied to a temporary file, so it can be read again (the writer copies spans of it). Named
 /// with the process ID (`Leftovers`): removed when done, on Ctrl-C, and by the next spool after a kill -9.
-final class SpooledInput {
-    let path: String
+public final class SpooledInput {
+    public let path: String
 
-    init() throws {
+    public init() throws {
         let folder = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
         Leftovers.sweep(folder: folder)
         guard let (descriptor, path) = temporaryFile("\(folder)/\(Leftovers.marker)stdin-") else {

@@ -86,6 +86,21 @@ public struct Catalog: Sendable {
     public var serveCannotListen: @Sendable (_ address: String, _ reason: String) -> String
     /// The sender's provider's own service for big files, when a message is over: name, largest file, days kept.
     public var largeFileAdvice: @Sendable (_ provider: String, _ service: String, _ maxFile: String?, _ days: Int?) -> String
+    /// `mailprep sendmail`: a message not sent, and why; what would make it fit; the real sender.
+    public var sendRefused: @Sendable (_ size: String, _ limit: String, _ whose: String, _ over: String) -> String
+    public var sendCompressWouldFit: @Sendable (_ format: String, _ size: String) -> String
+    public var sendCompressNotEnough: @Sendable (_ size: String, _ linksPossible: Bool) -> String
+    public var sendFixNotEnough: @Sendable (_ size: String) -> String
+    public var sendLinksNeedURL: String
+    public var sendWarned: @Sendable (_ size: String, _ limit: String, _ whose: String) -> String
+    public var sendFixed: @Sendable (_ before: String, _ after: String, _ compressed: Int, _ linked: Int) -> String
+    public var sendNoRealSender: String
+    public var sendLoop: @Sendable (String) -> String
+    public var sendCannotRun: @Sendable (_ command: String, _ reason: String) -> String
+    public var sendRealSenderFailed: @Sendable (_ status: Int32, _ sharedRemoved: Int) -> String
+    public var sendNoLog: @Sendable (String) -> String
+    public var sendBadOversize: @Sendable (String) -> String
+    public var sendNotAMessage: String
 }
 
 extension Catalog {
@@ -207,7 +222,21 @@ extension Catalog {
             let facts = [maxFile.map { "files up to \($0)" }, days.map { "kept \($0) days" }].compactMap { $0 }
             if !facts.isEmpty { text += " (" + facts.joined(separator: ", ") + ")" }
             return text + "; or let mailprep fix compress the attachments or link them from your share"
-        }
+        },
+        sendRefused: { size, limit, whose, over in "not sent: the message is \(size), over the \(limit) limit of \(whose) by \(over)" },
+        sendCompressWouldFit: { format, size in "compressing the attachments (\(format)) would make it \(size): send with --oversize fix (or oversize: fix in the configuration file)" },
+        sendCompressNotEnough: { size, links in "compressing gets it to \(size), still over; " + (links ? "--oversize fix links the largest attachments from your share" : "links to your share need a share URL (--share-url, or share_url in the configuration file)") },
+        sendFixNotEnough: { "not sent: the most mailprep can do leaves it at \($0), still over; send the files another way" },
+        sendLinksNeedURL: "nothing in it compresses; links to your share need a share URL (--share-url, or share_url in the configuration file)",
+        sendWarned: { size, limit, whose in "sent over the limit (--oversize warn): \(size), over the \(limit) limit of \(whose)" },
+        sendFixed: { before, after, compressed, linked in "fixed before sending: \(before) → \(after) (\(compressed) compressed, \(linked) linked); mailprep sendmail --last shows it" },
+        sendNoRealSender: "no real sender to hand the message to: give --via 'msmtp -a ACCOUNT' (or your MTA's sendmail), or send_via in the configuration file",
+        sendLoop: { "--via \($0) is mailprep itself, which would call itself for ever; give the program that really sends (msmtp, your MTA's sendmail)" },
+        sendCannotRun: { command, reason in "cannot run the real sender \(command): \(reason)" },
+        sendRealSenderFailed: { status, removed in "the real sender failed (exit \(status)); nothing was sent by mailprep" + (removed > 0 ? ", and the \(removed) files it put into the share for this message were removed" : "") },
+        sendNoLog: { "no message has been changed by mailprep sendmail yet (the log is \($0))" },
+        sendBadOversize: { "oversize \($0): use fix, refuse or warn" },
+        sendNotAMessage: "not sent: standard input is not a message (no header fields at the start)"
     )
 
     public static let traditionalChinese = Catalog(
@@ -324,6 +353,20 @@ extension Catalog {
             let facts = [maxFile.map { "檔案最大 \($0)" }, days.map { "保留 \($0) 天" }].compactMap { $0 }
             if !facts.isEmpty { text += "（" + facts.joined(separator: "，") + "）" }
             return text + "；或由 mailprep fix 壓縮附件，或改為分享資料夾的下載連結"
-        }
+        },
+        sendRefused: { size, limit, whose, over in "未寄出：郵件有 \(size)，超出\(whose)的 \(limit) 上限 \(over)" },
+        sendCompressWouldFit: { format, size in "壓縮附件（\(format)）後會變成 \(size)：加上 --oversize fix（或在設定檔寫 oversize: fix）即可寄出" },
+        sendCompressNotEnough: { size, links in "壓縮後仍有 \(size)，仍然超出；" + (links ? "--oversize fix 會把最大的附件改為分享資料夾的下載連結" : "改用分享資料夾的下載連結需要分享網址（--share-url 或設定檔中的 share_url）") },
+        sendFixNotEnough: { "未寄出：mailprep 盡力處理後仍有 \($0)，仍然超出；請以其他方式傳送檔案" },
+        sendLinksNeedURL: "郵件內沒有可壓縮的附件；改用分享資料夾的下載連結需要分享網址（--share-url 或設定檔中的 share_url）",
+        sendWarned: { size, limit, whose in "已超出上限寄出（--oversize warn）：\(size)，超出\(whose)的 \(limit) 上限" },
+        sendFixed: { before, after, compressed, linked in "寄出前已處理：\(before) → \(after)（壓縮 \(compressed) 個，改為連結 \(linked) 個）；mailprep sendmail --last 可查看" },
+        sendNoRealSender: "沒有實際負責寄出的程式：請加上 --via 'msmtp -a 帳戶'（或郵件伺服器的 sendmail），或在設定檔寫 send_via",
+        sendLoop: { "--via \($0) 就是 mailprep 本身，會不停呼叫自己；請指定實際寄出郵件的程式（msmtp、郵件伺服器的 sendmail）" },
+        sendCannotRun: { command, reason in "無法執行實際寄出的程式 \(command)：\(reason)" },
+        sendRealSenderFailed: { status, removed in "實際寄出的程式失敗（結束狀態 \(status)）；mailprep 沒有寄出任何郵件" + (removed > 0 ? "，並已刪除為這封郵件放進分享資料夾的 \(removed) 個檔案" : "") },
+        sendNoLog: { "mailprep sendmail 尚未更改過任何郵件（記錄檔為 \($0)）" },
+        sendBadOversize: { "oversize \($0)：請用 fix、refuse 或 warn" },
+        sendNotAMessage: "未寄出：標準輸入不是郵件（開頭沒有標頭欄位）"
     )
 }

@@ -16,7 +16,7 @@ public indirect enum JSONValue: Sendable, Equatable {
     }
 
     /// `.string` or `.null`.
-    static func optional(_ text: String?) -> JSONValue {
+    public static func optional(_ text: String?) -> JSONValue {
         text.map(JSONValue.string) ?? .null
     }
 

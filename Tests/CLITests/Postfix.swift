@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+
+/// A Postfix of its own for a test: Debian's postfix, with its configuration, queue and Maildir in a temporary
+/// folder, listening on a free port of 127.0.0.1 only, with `message_size_limit` set and every address of
+/// `domains` delivered into one Maildir. Started in the foreground (`postfix start-fg`), stopped by `stop()`.
+/// Postfix runs as root and hands its work to its own user, so this needs root (as CI is).
+final class Postfix {
+    let root: URL
+    let port: Int
+    let limit: Int
+    private let process = Process()
+
+    static var available: Bool { geteuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/postfix") }
+
+    init(limit: Int, domains: [String] = ["example.org", "example.com", "example.hk", "icloud.com", "gmail.com", "qq.com"]) throws {
+        root = try Tool.temporaryFolder()
+        self.limit = limit
+        port = try ServeCommandTests.Proxy.freePort()
+        let path = root.path
+        for folder in ["etc", "queue", "data", "mail"] {
+            try FileManager.default.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
+        }
+        // Postfix's own user must reach its folders; the Maildir is written as nobody (virtual_uid_maps).
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+        _ = try Tool.exec(["/bin/chown", "postfix", root.appendingPathComponent("data").path], environment: [:])
+        _ = try Tool.exec(["/bin/chown", "65534:65534", root.appendingPathComponent("mail").path], environment: [:])
+        let main = """
+            compatibility_level = 3.6
+            queue_directory = \(path)/queue
+            data_directory = \(path)/data
+            mail_owner = postfix
+            setgid_group = postdrop
+            syslog_name = postfix-mailprep-test
+            maillog_file = /dev/stdout
+            inet_interfaces = 127.0.0.1
+            inet_protocols = ipv4
+            myhostname = mailprep-test.localdomain
+            mydestination =
+            mynetworks = 127.0.0.0/8
+            relay_domains =
+            smtpd_relay_restrictions = permit_mynetworks, reject
+            message_size_limit = \(limit)
+            virtual_mailbox_domains = \(domains.joined(separator: ", "))
+            virtual_mailbox_base = \(path)/mail
+            virtual_mailbox_maps = static:inbox/
+            virtual_uid_maps = static:65534
+            virtual_gid_maps = static:65534
+            virtual_minimum_uid = 1
+            # Postfix will not deliver past a mailbox limit smaller than the message limit: none here.
+            virtual_mailbox_limit = 0
+            mailbox_size_limit = 0
+            smtputf8_enable = no
+
+            """
+        try main.write(to: root.appendingPathComponent("etc/main.cf"), atomically: true, encoding: .utf8)
+        // Debian's master.cf, its smtp service moved to our port on the loopback.
+        let master = try String(contentsOfFile: "/etc/postfix/master.cf", encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.hasPrefix("smtp      inet") ? "127.0.0.1:\(port) inet n - n - - smtpd" : String($0) }.joined(separator: "\n")
+        try master.write(to: root.appendingPathComponent("etc/master.cf"), atomically: true, encoding: .utf8)
+        let log = root.appendingPathComponent("maillog")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/postfix")
+        process.arguments = ["-c", root.appendingPathComponent("etc").path, "start-fg"]
+        process.standardOutput = try FileHandle(forWritingTo: log)
+        process.standardError = process.standardOutput
+        try process.run()
+        for _ in 0..<200 {
+            if (try? String(contentsOf: log, encoding: .utf8))?.contains("daemon started") == true,
+               try Tool.exec(["/usr/bin/python3", "-c", "import socket; socket.create_connection(('127.0.0.1', \(port)), 1).close()"],
+                             environment: [:]).status == 0 {
+                break
+            }
+            usleep(50_000)
+        }
+    }
+
+    /// An msmtp configuration that sends to this Postfix, without TLS or AUTH (the loopback).
+    func msmtpConfiguration(from: String = "chan@example.hk") throws -> String {
+        let file = root.appendingPathComponent("msmtprc")
+        try "defaults\naccount test\nhost 127.0.0.1\nport \(port)\nfrom \(from)\nauth off\ntls off\naccount default : test\n"
+            .write(to: file, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+        return file.path
+    }
+
+    /// The messages delivered so far, oldest first.
+    var delivered: [Data] {
+        let folder = root.appendingPathComponent("mail/inbox/new")
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
+        return names.compactMap { FileManager.default.contents(atPath: folder.appendingPathComponent($0).path) }
+    }
+
+    /// Waits until `count` messages have been delivered (or `seconds` have passed) and returns them.
+    func waitForDelivery(count: Int, seconds: Double = 20) -> [Data] {
+        let deadline = Date().addingTimeInterval(seconds)
+        while delivered.count < count && Date() < deadline { usleep(50_000) }
+        return delivered
+    }
+
+    var log: String { (try? String(contentsOf: root.appendingPathComponent("maillog"), encoding: .utf8)) ?? "" }
+
+    func stop() {
+        _ = try? Tool.exec(["/usr/sbin/postfix", "-c", root.appendingPathComponent("etc").path, "stop"], environment: [:])
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(at: root)
+    }
+
+    /// A delivered message as the sender wrote it: without the header fields Postfix adds (Return-Path,
+    /// Delivered-To, Received), with CRLF line ends (the Maildir file has LF).
+    static func asSent(_ delivered: Data) -> String {
+        var text = String(decoding: delivered, as: UTF8.self)
+        for name in ["Return-Path", "X-Original-To", "Delivered-To", "Received"] {
+            while let range = text.range(of: "^\(name): [^\n]*\n([ \t][^\n]*\n)*", options: .regularExpression) {
+                text.removeSubrange(range)
+            }
+        }
+        return text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n")
+    }
+}

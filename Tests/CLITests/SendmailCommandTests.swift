@@ -1,0 +1,158 @@
+import Foundation
+import Testing
+import MailPrepCore
+
+/// `mailprep sendmail` between a mail tool and a real sender: msmtp, sending to a Postfix of the test's own on the
+/// loopback (message_size_limit set, delivery into a Maildir).
+@Suite("mailprep sendmail", .serialized, .enabled(if: Postfix.available, "needs root and Debian's postfix (CI has both)"))
+struct SendmailCommandTests {
+    /// A message from chan@example.hk with one attachment of `size` random octets (nothing compresses) and, with
+    /// `text`, a second one of that many octets of text (which does).
+    static func message(attachment size: Int, text: Int = 0, headers: String = "To: wong@example.org\r\n") -> Data {
+        var generator = SystemRandomNumberGenerator()
+        let random = Data((0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        var message = "From: Chan Tai Man <chan@example.hk>\r\n" + headers + "Subject: =?UTF-8?B?5aCx5ZGK?=\r\n"
+            + "Message-ID: <sendmail-test-\(UUID().uuidString)@example.hk>\r\nDate: Thu, 03 Dec 2026 10:00:00 +0800\r\n"
+            + "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+            + "報告在附件。\r\n\r\n--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename*=UTF-8''%E5%A0%B1%E5%91%8A.bin\r\n"
+            + "Content-Transfer-Encoding: base64\r\n\r\n"
+            + random.base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed]) + "\r\n"
+        if text > 0 {
+            let lines = String(repeating: "2026-12-03 10:00:00 INFO order 12345 shipped to Kowloon Bay\r\n", count: text / 60 + 1)
+            message += "--b\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Disposition: attachment; filename=orders.log\r\n\r\n" + lines
+        }
+        return Data((message + "--b--\r\n").utf8)
+    }
+
+    /// `mailprep sendmail ARGS` with `message` on standard input, HOME and the state folder in `home`.
+    static func sendmail(_ arguments: [String], message: Data, home: URL) throws -> Tool.Run {
+        try Tool.run(["sendmail"] + arguments, stdin: message, environment: ["HOME": home.path, "PATH": "/usr/bin:/bin:/usr/sbin"])
+    }
+
+    @Test("fits: what mutt hands over reaches Postfix byte for byte (apart from what Postfix adds), through msmtp named in the configuration file alone")
+    func fits() throws {
+        let postfix = try Postfix(limit: 1_000_000)
+        defer { postfix.stop() }
+        let home = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let config = home.appendingPathComponent(".config/mailprep")
+        try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
+        // mutt splits $sendmail on spaces without a shell: the real sender must come from the configuration.
+        try "send_via:\n  chan@example.hk: msmtp -C \(try postfix.msmtpConfiguration())\n".write(to: config.appendingPathComponent("config.yaml"),
+                                                                                           atomically: true, encoding: .utf8)
+        let message = Self.message(attachment: 300_000)
+        // As mutt calls sendmail: -oem -oi, then -- and the recipients.
+        let run = try Self.sendmail(["-oem", "-oi", "--", "wong@example.org"], message: message, home: home)
+        #expect(run.status == 0, "\(run.stderr)")
+        let delivered = postfix.waitForDelivery(count: 1)
+        #expect(delivered.count == 1)
+        #expect(Postfix.asSent(delivered.first ?? Data()) == String(decoding: message, as: UTF8.self))
+    }
+
+    @Test("over with --oversize refuse: exit 65 with the size, the limit, whose it is and what would make it fit; nothing reaches Postfix")
+    func refuse() throws {
+        let postfix = try Postfix(limit: 10_000_000)
+        defer { postfix.stop() }
+        let home = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let via = "msmtp -C \(try postfix.msmtpConfiguration())"
+        let message = Self.message(attachment: 100_000, text: 1_500_000)
+        let run = try Self.sendmail(["--via", via, "--limit", "1MB", "--oversize", "refuse", "-oi", "-t"], message: message, home: home)
+        #expect(run.status == 65)
+        #expect(run.stderr.contains("mailprep: not sent: the message is 1.7 MB, over the 1.0 MB limit of --limit by 673 kB\n"))
+        #expect(run.stderr.contains("compressing the attachments (zip) would make it "))
+        let chinese = try Self.sendmail(["--via", via, "--limit", "1MB", "--lang", "zh-Hant", "-oi", "-t"], message: message, home: home)
+        #expect(chinese.status == 65 && chinese.stderr.contains("未寄出：郵件有 1.7 MB"), "refuse is the default without a share URL")
+        usleep(300_000)
+        // Postfix logs a session's commands when it ends ("ehlo=1 mail=1 ..."): none came.
+        #expect(postfix.delivered.isEmpty && !postfix.log.contains("ehlo="), "msmtp never connected")
+        let last = try Tool.run(["sendmail", "--last", "--json"], environment: ["HOME": home.path])
+        #expect(last.stdout.contains("\"action\":\"refused\""))
+    }
+
+    @Test("over with a share URL: fixed (compressed, the rest linked), sent fitted, a copy kept in a Maildir, the log says what changed")
+    func fix() throws {
+        let postfix = try Postfix(limit: 1_000_000)
+        defer { postfix.stop() }
+        let home = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let share = home.appendingPathComponent("share").path
+        let keep = home.appendingPathComponent("Sent").path
+        let message = Self.message(attachment: 900_000, text: 2_000_000)
+        let run = try Self.sendmail(["--via", "msmtp -C \(try postfix.msmtpConfiguration())", "--limit", "1MB", "--share", share,
+                                     "--share-url", "https://files.example.org/m/", "--protect", "--keep", keep, "-oi", "-f", "chan@example.hk",
+                                     "wong@example.org"], message: message, home: home)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("fixed before sending: 3.3 MB → ") && run.stderr.contains("(1 compressed, 1 linked)"))
+        let delivered = try #require(postfix.waitForDelivery(count: 1).first)
+        let sent = Postfix.asSent(delivered)
+        let entry = try #require(ShareStore(root: share).list().first)
+        #expect(sent.contains("https://files.example.org/m/\(entry.token)/%E5%A0%B1%E5%91%8A.bin"))
+        #expect(sent.contains("filename=orders.log.zip") || sent.contains("orders.log.zip"))
+        // The kept copy is what was sent, seen (a sent copy), in Maildir's cur/.
+        let kept = try FileManager.default.contentsOfDirectory(atPath: keep + "/cur")
+        #expect(kept.count == 1 && kept[0].hasSuffix(":2,S"))
+        let copy = try String(contentsOfFile: keep + "/cur/" + kept[0], encoding: .utf8)
+        #expect(Postfix.asSent(Data(copy.utf8)) == sent)
+        // The password exists only in the log (and on the sender's screen, which a mail client does not show).
+        let last = try Tool.run(["sendmail", "--last"], environment: ["HOME": home.path])
+        #expect(last.stdout.contains("fixed") && last.stdout.contains(entry.token) && last.stdout.contains("password for the downloads"))
+        let log = home.appendingPathComponent(".local/state/mailprep/sendmail.log").path
+        #expect((try FileManager.default.attributesOfItem(atPath: log)[.posixPermissions] as? Int) == 0o600)
+    }
+
+    @Test("the real sender fails after a fix: its exit status is mailprep's (the client keeps the message), and the shared files are taken back")
+    func realSenderFails() throws {
+        let home = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: home) }
+        // msmtp to a port nothing listens on: it cannot connect.
+        let port = try ServeCommandTests.Proxy.freePort()
+        let rc = home.appendingPathComponent("msmtprc")
+        try "account default\nhost 127.0.0.1\nport \(port)\nfrom chan@example.hk\nauth off\ntls off\n".write(to: rc, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: rc.path)
+        let share = home.appendingPathComponent("share").path
+        let run = try Self.sendmail(["--via", "msmtp -C \(rc.path)", "--limit", "200kB", "--share", share, "--share-url", "https://files.example.org/m/",
+                                     "-oi", "wong@example.org"], message: Self.message(attachment: 400_000), home: home)
+        // What msmtp itself says of that, called directly.
+        let direct = try Tool.exec(["/usr/bin/msmtp", "-C", rc.path, "wong@example.org"], stdin: Self.message(attachment: 10), environment: [:])
+        #expect(direct.status != 0)
+        #expect(run.status == direct.status, "\(run.stderr)")
+        #expect(run.stderr.contains("the real sender failed (exit \(direct.status)); nothing was sent by mailprep, and the 1 files it put into the share for this message were removed"))
+        #expect(ShareStore(root: share).list().isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: share).filter { !$0.hasPrefix(".") }.isEmpty)
+    }
+
+    @Test("-t: recipients from To, Cc and Bcc are judged (a Bcc at QQ Mail decides), and msmtp drops the Bcc field before delivery")
+    func recipientsFromHeader() throws {
+        let postfix = try Postfix(limit: 60_000_000)
+        defer { postfix.stop() }
+        let home = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let message = Self.message(attachment: 100_000, headers: "To: wong@example.org\r\nBcc: lee@qq.com\r\n")
+        let via = "msmtp -C \(try postfix.msmtpConfiguration())"
+        let judged = try Self.sendmail(["--via", via, "--margin", "0", "--oversize", "warn", "-oi", "-t"], message: message, home: home)
+        #expect(judged.status == 0 && judged.stderr.isEmpty, "\(judged.stderr)")
+        let delivered = postfix.waitForDelivery(count: 2)
+        #expect(delivered.count == 2, "one copy for each recipient's mailbox (both in the test's one Maildir)")
+        #expect(delivered.allSatisfy { !String(decoding: $0, as: UTF8.self).contains("Bcc:") })
+        let refused = try Self.sendmail(["--via", via, "--provider", "postfix", "--limit-not-a-flag-of-ours", "-t"], message: message, home: home)
+        #expect(refused.status != 0, "an unknown long option goes to msmtp, which refuses it: nothing is dropped silently")
+    }
+
+    @Test("no real sender is exit 78; a --via that is mailprep itself is refused (no loop); -bp goes to the real sender untouched")
+    func realSenderProblems() throws {
+        let home = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let message = Self.message(attachment: 1_000)
+        let none = try Self.sendmail(["-oi", "wong@example.org"], message: message, home: home)
+        #expect(none.status == 78 && none.stderr.contains("no real sender to hand the message to"))
+        let link = home.appendingPathComponent("sendmail")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: Tool.binary)
+        let loop = try Self.sendmail(["--via", link.path + " sendmail", "-oi", "wong@example.org"], message: message, home: home)
+        #expect(loop.status == 78 && loop.stderr.contains("is mailprep itself"))
+        let queue = try Self.sendmail(["--via", "/bin/echo", "-bp"], message: Data(), home: home)
+        #expect(queue.status == 0 && queue.stdout == "-bp\n", "not a message: handed over as it is")
+        let usage = try Self.sendmail(["--via"], message: message, home: home)
+        #expect(usage.status == 64 && usage.stderr.contains("--via: needs a value"))
+    }
+}

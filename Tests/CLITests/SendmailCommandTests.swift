@@ -156,3 +156,64 @@ struct SendmailCommandTests {
         #expect(usage.status == 64 && usage.stderr.contains("--via: needs a value"))
     }
 }
+
+extension SendmailCommandTests {
+    /// A repository with three commits, the second adding a file of `big` octets of text, and its patches.
+    static func series(in folder: URL, big: Int) throws -> (repository: URL, patches: [String]) {
+        let repository = folder.appendingPathComponent("project")
+        try FileManager.default.createDirectory(at: repository, withIntermediateDirectories: true)
+        let environment = ["HOME": folder.path, "GIT_CONFIG_NOSYSTEM": "1", "PATH": "/usr/bin:/bin"]
+        func git(_ arguments: [String]) throws {
+            let run = try Tool.exec(["/usr/bin/git", "-C", repository.path] + arguments, environment: environment)
+            #expect(run.status == 0, "git \(arguments): \(run.stderr)")
+        }
+        try git(["init", "-q"])
+        try git(["config", "user.name", "Chan Tai Man"])
+        try git(["config", "user.email", "chan@example.hk"])
+        for (index, size) in [200, big, 300].enumerated() {
+            let line = "order \(index) shipped to Kowloon Bay\n"
+            try String(repeating: line, count: size / line.utf8.count + 1).write(to: repository.appendingPathComponent("file\(index).txt"), atomically: true, encoding: .utf8)
+            try git(["add", "."])
+            try git(["commit", "-q", "-m", ["fix the first thing", "add the big table", "fix the last thing"][index]])
+        }
+        try git(["format-patch", "-q", "-3", "-o", "out"])
+        let names = try FileManager.default.contentsOfDirectory(atPath: repository.appendingPathComponent("out").path).sorted()
+        return (repository, names.map { "out/" + $0 })
+    }
+
+    @Test("git send-email with mailprep as its hook: a series with one patch over its list's limit sends nothing; without it, all arrive")
+    func gitSendEmail() throws {
+        let postfix = try Postfix(limit: 10_000_000, domains: ["lists.example.org", "example.hk"])
+        defer { postfix.stop() }
+        let home = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: home) }
+        // The list's limit comes from the user's own entry, named in the configuration file.
+        let config = home.appendingPathComponent(".config/mailprep")
+        try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
+        try #"{"id": "example-lists", "name": "Example lists", "kind": "provider", "domains": ["lists.example.org"], "receive": {"bytes": 100000, "measuredOn": "encoded", "confirmed": true, "source": "https://lists.example.org/policy"}}"#
+            .write(to: config.appendingPathComponent("lists.json"), atomically: true, encoding: .utf8)
+        try "limits: lists.json\n".write(to: config.appendingPathComponent("config.yaml"), atomically: true, encoding: .utf8)
+        let (repository, patches) = try Self.series(in: home, big: 150_000)
+        let environment = ["HOME": home.path, "GIT_CONFIG_NOSYSTEM": "1", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"]
+        for (key, value) in [("sendemail.to", "dev@lists.example.org"), ("sendemail.from", "Chan Tai Man <chan@example.hk>"),
+                             ("sendemail.smtpServer", "127.0.0.1"), ("sendemail.smtpServerPort", String(postfix.port)),
+                             ("sendemail.confirm", "never"), ("sendemail.suppresscc", "all")] {
+            _ = try Tool.exec(["/usr/bin/git", "-C", repository.path, "config", key, value], environment: environment)
+        }
+        let install = try Tool.run(["git-validate", "--install"], environment: ["HOME": home.path], prefix: ["/usr/bin/env", "-C", repository.path])
+        #expect(install.status == 0, "\(install.stderr)")
+        #expect(install.stdout.contains("installed .git/hooks/sendemail-validate"))
+
+        let refused = try Tool.exec(["/usr/bin/git", "-C", repository.path, "send-email", "--no-annotate"] + patches, environment: environment)
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("mailprep: 0002-add-the-big-table.patch is 160 kB, over the 100 kB limit of recipient dev@lists.example.org (Example lists) by 70.2 kB: git send-email sends none of the series"))
+        #expect(refused.stderr.contains("judged for dev@lists.example.org (recipients from the patch and git's sendemail.to, cc and bcc)"))
+        usleep(300_000)
+        #expect(postfix.delivered.isEmpty && !postfix.log.contains("ehlo="), "nothing of the series was sent")
+
+        let sent = try Tool.exec(["/usr/bin/git", "-C", repository.path, "send-email", "--no-annotate", patches[0], patches[2]], environment: environment)
+        #expect(sent.status == 0, "\(sent.stderr)")
+        #expect(sent.stderr.contains("0001-fix-the-first-thing.patch: ") && sent.stderr.contains("fits (judged for dev@lists.example.org"))
+        #expect(postfix.waitForDelivery(count: 2).count == 2)
+    }
+}

@@ -67,7 +67,7 @@ public struct MessageCheck: Sendable {
         return .checked(result)
     }
 
-    static func failure(for error: MessageReadError, file: String) -> CheckFailure {
+    public static func failure(for error: MessageReadError, file: String) -> CheckFailure {
         switch error {
         case .notFound: CheckFailure(file: file, kind: .notFound)
         case .permissionDenied: CheckFailure(file: file, kind: .permissionDenied)

@@ -101,6 +101,16 @@ public struct Catalog: Sendable {
     public var sendNoLog: @Sendable (String) -> String
     public var sendBadOversize: @Sendable (String) -> String
     public var sendNotAMessage: String
+    /// `mailprep git-validate`, git send-email's hook.
+    public var gitFits: @Sendable (_ patch: String, _ size: String, _ judged: String, _ from: String) -> String
+    public var gitOver: @Sendable (_ patch: String, _ size: String, _ whose: String, _ limit: String, _ over: String) -> String
+    public var gitJudged: @Sendable (_ judged: String, _ from: String) -> String
+    public var gitRecipientsFromGit: String
+    public var gitRecipientsFromPatch: String
+    public var gitNoRecipients: String
+    public var gitNotARepository: String
+    public var gitHookExists: @Sendable (String) -> String
+    public var gitHookInstalled: @Sendable (String) -> String
 }
 
 extension Catalog {
@@ -236,7 +246,16 @@ extension Catalog {
         sendRealSenderFailed: { status, removed in "the real sender failed (exit \(status)); nothing was sent by mailprep" + (removed > 0 ? ", and the \(removed) files it put into the share for this message were removed" : "") },
         sendNoLog: { "no message has been changed by mailprep sendmail yet (the log is \($0))" },
         sendBadOversize: { "oversize \($0): use fix, refuse or warn" },
-        sendNotAMessage: "not sent: standard input is not a message (no header fields at the start)"
+        sendNotAMessage: "not sent: standard input is not a message (no header fields at the start)",
+        gitFits: { patch, size, judged, from in "\(patch): \(size), fits (judged for \(judged); \(from))" },
+        gitOver: { patch, size, whose, limit, over in "\(patch) is \(size), over the \(limit) limit of \(whose) by \(over): git send-email sends none of the series" },
+        gitJudged: { judged, from in "judged for \(judged) (\(from))" },
+        gitRecipientsFromGit: "the recipients git gave the hook",
+        gitRecipientsFromPatch: "recipients from the patch and git's sendemail.to, cc and bcc",
+        gitNoRecipients: "no recipients (only the sender's limit)",
+        gitNotARepository: "not in a git repository: run it where git send-email runs",
+        gitHookExists: { "\($0): a hook that is not mailprep's is there; --force replaces it" },
+        gitHookInstalled: { "installed \($0): git send-email now checks each patch with mailprep first" }
     )
 
     public static let traditionalChinese = Catalog(
@@ -367,6 +386,15 @@ extension Catalog {
         sendRealSenderFailed: { status, removed in "實際寄出的程式失敗（結束狀態 \(status)）；mailprep 沒有寄出任何郵件" + (removed > 0 ? "，並已刪除為這封郵件放進分享資料夾的 \(removed) 個檔案" : "") },
         sendNoLog: { "mailprep sendmail 尚未更改過任何郵件（記錄檔為 \($0)）" },
         sendBadOversize: { "oversize \($0)：請用 fix、refuse 或 warn" },
-        sendNotAMessage: "未寄出：標準輸入不是郵件（開頭沒有標頭欄位）"
+        sendNotAMessage: "未寄出：標準輸入不是郵件（開頭沒有標頭欄位）",
+        gitFits: { patch, size, judged, from in "\(patch)：\(size)，可以寄出（按 \(judged) 判斷；\(from)）" },
+        gitOver: { patch, size, whose, limit, over in "\(patch) 有 \(size)，超出\(whose)的 \(limit) 上限 \(over)：git send-email 不會寄出這組修補的任何一封" },
+        gitJudged: { judged, from in "按 \(judged) 判斷（\(from)）" },
+        gitRecipientsFromGit: "收件人由 git 提供給 hook",
+        gitRecipientsFromPatch: "收件人取自修補及 git 的 sendemail.to、cc、bcc",
+        gitNoRecipients: "沒有收件人（只按寄件人的上限）",
+        gitNotARepository: "不在 git 儲存庫內：請在執行 git send-email 的地方執行",
+        gitHookExists: { "\($0)：已有一個不是 mailprep 的 hook；加上 --force 可取代" },
+        gitHookInstalled: { "已安裝 \($0)：git send-email 寄出前會先以 mailprep 檢查每個修補" }
     )
 }

@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", .upToNextMinor(from: "2.101.2")),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // System libraries: each is imported by exactly one Swift file of the layer that owns it.
@@ -62,12 +63,24 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
+        // SMTP as a client: a submission server's own SIZE (RFC 1870), over STARTTLS or TLS from swift-nio-ssl.
+        .target(
+            name: "MailPrepSMTP",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "mailprep",
             dependencies: [
                 "MailPrepCore",
                 "MIME",
                 "MailPrepServer",
+                "MailPrepSMTP",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -77,6 +90,7 @@ let package = Package(
         .testTarget(name: "MIMETests", dependencies: ["MIME"]),
         .testTarget(name: "MailPrepCoreTests", dependencies: ["MailPrepCore", "MIME"]),
         .testTarget(name: "MailPrepServerTests", dependencies: ["MailPrepServer", "MailPrepCore"]),
+        .testTarget(name: "MailPrepSMTPTests", dependencies: ["MailPrepSMTP"]),
         .testTarget(name: "CLITests", dependencies: ["mailprep", "MailPrepCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -17,6 +17,8 @@ import Yams
 ///     send_via: msmtp                           # mailprep sendmail's real sender; or by sender address or domain:
 ///     send_via: { me@icloud.com: msmtp -a icloud, default: msmtp }
 ///     oversize: fix                             # mailprep sendmail over a limit: fix, refuse or warn
+///     submission:                               # each sender's submission server, whose SIZE probe --save keeps
+///       me@icloud.com: smtp.mail.me.com:587
 ///
 /// Found at --config, else $MAILPREP_CONFIG, else `$XDG_CONFIG_HOME/mailprep/config.yaml` (`~/.config/...`) on
 /// Linux, `~/Library/Application Support/mailprep/config.yaml` on macOS. A missing default file is no error; an
@@ -35,11 +37,20 @@ struct Configuration: Equatable {
     /// `mailprep sendmail`'s real sender, by lowercased sender address or domain, or "default".
     var sendVia: [String: String] = [:]
     var oversize: String?
+    /// Sender address or domain to its submission server, "host:port".
+    var submission: [String: String] = [:]
     /// The file read, if any.
     var path: String?
 
     static let keys: Set<String> = ["share", "share_url", "expires", "templates", "listen", "share_mode", "limits", "accounts",
-                                    "send_via", "oversize"]
+                                    "send_via", "oversize", "submission"]
+
+    /// "host" or "host:port" as probe and `submission:` write servers: lowercased, port 587 when none is given.
+    static func server(_ text: String) -> String {
+        let lowered = text.lowercased()
+        let hasPort = lowered.hasPrefix("[") ? lowered.contains("]:") : lowered.split(separator: ":").count == 2
+        return hasPort ? lowered : lowered + ":587"
+    }
 
     /// The real sender for mail from `sender`: its address's entry, its domain's, else the default.
     func realSender(address: String?) -> String? {
@@ -112,6 +123,18 @@ struct Configuration: Equatable {
                         throw Invalid(description: "\(path): send_via: a command, or sender addresses or domains with a command each (default: for the rest)")
                     }
                     configuration.sendVia[key.lowercased()] = text
+                }
+                continue
+            }
+            if name == "submission" {
+                guard let entries = value.mapping else {
+                    throw Invalid(description: "\(path): submission: sender addresses or domains with their server (me@icloud.com: smtp.mail.me.com:587)")
+                }
+                for (account, server) in entries {
+                    guard let key = account.scalar?.string, !key.isEmpty, let text = server.scalar?.string, !text.isEmpty else {
+                        throw Invalid(description: "\(path): submission: each is a sender address or domain and a host:port")
+                    }
+                    configuration.submission[key.lowercased()] = Self.server(text)
                 }
                 continue
             }

@@ -62,13 +62,19 @@ struct LimitOptions: ParsableArguments {
         if let provider, let entry = table.entry(id: provider), entry.send == nil, entry.receive == nil, entry.smtpSize == nil {
             throw ValidationError("--provider \(provider): the table has no size limit for it")
         }
-        return LimitPolicy(
+        var policy = LimitPolicy(
             table: table,
             providerID: provider?.lowercased(),
             userLimitBytes: limit.flatMap(ByteCount.parse),
             marginBytes: margin.flatMap(ByteCount.parse) ?? LimitPolicy.defaultMarginBytes,
             unknownDomainBytes: defaultLimit.flatMap(ByteCount.parse) ?? LimitPolicy.defaultUnknownDomainBytes,
             accounts: configuration.accounts)
+        // The SIZE each sender's own server advertised, where probe --save saw it.
+        let observed = ObservedSizes.standard(environment: ProcessInfo.processInfo.environment)
+        for (account, server) in configuration.submission {
+            if let size = observed.size(server: server) { policy.submissionSizes[account] = size }
+        }
+        return policy
     }
 }
 

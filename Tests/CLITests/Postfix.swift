@@ -13,7 +13,10 @@ final class Postfix {
 
     static var available: Bool { geteuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/postfix") }
 
-    init(limit: Int, domains: [String] = ["example.org", "example.com", "example.hk", "icloud.com", "gmail.com", "qq.com"]) throws {
+    /// `tls`: STARTTLS offered, with a self-signed certificate for "localhost" (and 127.0.0.1) made here, at
+    /// `certificate`. `extra`: more main.cf lines.
+    init(limit: Int, domains: [String] = ["example.org", "example.com", "example.hk", "icloud.com", "gmail.com", "qq.com"],
+         tls: Bool = false, extra: [String] = []) throws {
         root = try Tool.temporaryFolder()
         self.limit = limit
         port = try ServeCommandTests.Proxy.freePort()
@@ -25,6 +28,15 @@ final class Postfix {
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
         _ = try Tool.exec(["/bin/chown", "postfix", root.appendingPathComponent("data").path], environment: [:])
         _ = try Tool.exec(["/bin/chown", "65534:65534", root.appendingPathComponent("mail").path], environment: [:])
+        var tlsLines: [String] = []
+        if tls {
+            let made = try Tool.exec(["/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+                                      "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                                      "-keyout", root.appendingPathComponent("etc/key.pem").path,
+                                      "-out", root.appendingPathComponent("etc/cert.pem").path], environment: [:])
+            #expect(made.status == 0, "openssl: \(made.stderr)")
+            tlsLines = ["smtpd_tls_cert_file = \(path)/etc/cert.pem", "smtpd_tls_key_file = \(path)/etc/key.pem", "smtpd_tls_security_level = may"]
+        }
         let main = """
             compatibility_level = 3.6
             queue_directory = \(path)/queue
@@ -52,7 +64,7 @@ final class Postfix {
             mailbox_size_limit = 0
             smtputf8_enable = no
 
-            """
+            """ + (tlsLines + extra).map { $0 + "\n" }.joined()
         try main.write(to: root.appendingPathComponent("etc/main.cf"), atomically: true, encoding: .utf8)
         // Debian's master.cf, its smtp service moved to our port on the loopback.
         let master = try String(contentsOfFile: "/etc/postfix/master.cf", encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
@@ -74,6 +86,9 @@ final class Postfix {
             usleep(50_000)
         }
     }
+
+    /// The self-signed certificate of a `tls` Postfix (PEM).
+    var certificate: String { root.appendingPathComponent("etc/cert.pem").path }
 
     /// An msmtp configuration that sends to this Postfix, without TLS or AUTH (the loopback).
     func msmtpConfiguration(from: String = "chan@example.hk") throws -> String {

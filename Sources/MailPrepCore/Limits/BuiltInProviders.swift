@@ -112,6 +112,52 @@ enum BuiltInProviders {
 }
 
 """#),
+        ("gcc-lists.json", #"""
+{
+  "id": "gcc-lists",
+  "name": "GCC mailing lists (gcc.gnu.org)",
+  "kind": "provider",
+  "domains": [
+    "gcc.gnu.org"
+  ],
+  "send": null,
+  "receive": {
+    "bytes": 100000,
+    "measuredOn": "encoded",
+    "confirmed": true,
+    "stated": "100kB",
+    "source": "https://gcc.gnu.org/lists.html#policies",
+    "checked": "2026-12-03",
+    "note": "'Our lists have a maximum message size of 100kB, only the gcc-patches list allows for a larger maximum message size of 400kB.' Read in stored copies (a 2026-02-22 scrape of the page, 'Last modified 2026-02-03', in github.com/VincenzoImp/gsoc-2026-explorer; older text in a gcc-wwwdocs mirror). kB read as 10^3; before/after encoding not said. gcc-patches@gcc.gnu.org is the gcc-patches entry (name it in accounts:)."
+  },
+  "recipientsPerMessage": null,
+  "largeFileService": null,
+  "smtpSize": null
+}
+
+"""#),
+        ("gcc-patches.json", #"""
+{
+  "id": "gcc-patches",
+  "name": "GCC gcc-patches list (gcc-patches@gcc.gnu.org)",
+  "kind": "provider",
+  "domains": [],
+  "send": null,
+  "receive": {
+    "bytes": 400000,
+    "measuredOn": "encoded",
+    "confirmed": true,
+    "stated": "400kB",
+    "source": "https://gcc.gnu.org/lists.html#policies",
+    "checked": "2026-12-03",
+    "note": "'only the gcc-patches list allows for a larger maximum message size of 400kB' (same page as gcc-lists, read in the same stored copies). No domain of its own: the domain gcc.gnu.org gets the other lists' 100kB, so name the address in accounts: (gcc-patches@gcc.gnu.org: gcc-patches) or use --provider gcc-patches."
+  },
+  "recipientsPerMessage": null,
+  "largeFileService": null,
+  "smtpSize": null
+}
+
+"""#),
         ("gmail.json", #"""
 {
   "id": "gmail",
@@ -238,6 +284,28 @@ enum BuiltInProviders {
     "checked": "2026-11-29",
     "note": "Attachments up to 5 GB, downloadable for 30 days, not counted against iCloud storage, 1 TB Mail Drop cap (Apple's localized pages; also https://support.apple.com/pl-pl/HT203093)."
   },
+  "smtpSize": null
+}
+
+"""#),
+        ("mailman.json", #"""
+{
+  "id": "mailman",
+  "name": "GNU Mailman (default max_message_size)",
+  "kind": "mta",
+  "domains": [],
+  "send": null,
+  "receive": {
+    "bytes": 40960,
+    "measuredOn": "encoded",
+    "confirmed": true,
+    "stated": "max_message_size = 40 # KB",
+    "source": "https://github.com/wikimedia/operations-debs-mailman3/blob/078c05b95aed143eec74768afe3f3ee68716a2cc/src/mailman/styles/base.py",
+    "checked": "2026-12-03",
+    "note": "Mailman 3 default style (upstream gitlab.com/mailman/mailman, src/mailman/styles/base.py). Rule max-size (src/mailman/rules/max_size.py): held when msg.original_size / 1024.0 > max_message_size, original_size = len(envelope.content) as received over LMTP, so up to 40960 bytes pass. Mailman 2.1 has the same default (Mailman/Defaults.py.in: DEFAULT_MAX_MESSAGE_SIZE = 40 # KB) but counts the body only (Handlers/Hold.py, bodylen/1024.0). Over the limit a post is held for the moderator, not refused. Per-list setting; owners often raise it (0 = no limit)."
+  },
+  "recipientsPerMessage": null,
+  "largeFileService": null,
   "smtpSize": null
 }
 

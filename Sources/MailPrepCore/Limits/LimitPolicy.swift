@@ -23,6 +23,9 @@ public struct LimitPolicy: Sendable {
     /// Addresses and domains at a provider that their domain does not tell (`accounts:` in the configuration file:
     /// `me@example.hk: icloud`), by lowercased address or domain to a provider id. An address wins over its domain.
     public var accounts: [String: String]
+    /// The SIZE a sender's own submission server advertised (`mailprep probe --save`, and `submission:` in the
+    /// configuration file naming the server), by lowercased sender address or domain.
+    public var submissionSizes: [String: ProviderEntry.SMTPSize] = [:]
 
     public init(table: ProviderTable = .builtIn, providerID: String? = nil, userLimitBytes: Int64? = nil,
                 marginBytes: Int64 = defaultMarginBytes, unknownDomainBytes: Int64 = defaultUnknownDomainBytes,
@@ -58,10 +61,17 @@ public struct LimitPolicy: Sendable {
             }
         } else {
             if let sender, let domain = sender.domain {
+                let observed = submissionSizes[sender.address.lowercased()] ?? submissionSizes[domain]
                 if let entry = entry(for: sender) {
                     limits += sendingLimits(of: entry, origin: .sender, address: sender.address, domain: domain)
-                } else {
+                } else if observed == nil {
                     limits.append(unknown(origin: .sender, address: sender.address, domain: domain))
+                }
+                // The sender's own server's word, seen by mailprep probe: a sending limit (the table's may be old).
+                if let observed, observed.bytes > 0 {
+                    limits.append(AppliedLimit(bytes: observed.bytes, measuredOn: .encoded, origin: .sender, kind: .smtpSize,
+                                               providerID: nil, providerName: observed.host, address: sender.address, domain: domain,
+                                               source: observed.source, confirmed: false, marginBytes: marginBytes))
                 }
             }
             var seenDomains: Set<String> = []

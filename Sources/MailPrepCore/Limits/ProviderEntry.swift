@@ -58,6 +58,13 @@ public struct ProviderEntry: Codable, Sendable, Hashable {
         /// When it was seen.
         public var observed: String
         public var source: String
+
+        public init(bytes: Int64, host: String, observed: String, source: String) {
+            self.bytes = bytes
+            self.host = host
+            self.observed = observed
+            self.source = source
+        }
     }
 
     public var id: String

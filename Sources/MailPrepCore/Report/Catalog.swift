@@ -111,6 +111,14 @@ public struct Catalog: Sendable {
     public var gitNotARepository: String
     public var gitHookExists: @Sendable (String) -> String
     public var gitHookInstalled: @Sendable (String) -> String
+    /// `mailprep probe`.
+    public var probeSecurity: @Sendable (_ security: String?, _ verified: Bool) -> String
+    public var probeSize: @Sendable (_ bytes: String, _ human: String) -> String
+    public var probeSizeUnlimited: String
+    public var probeNoSize: String
+    public var probeAuth: @Sendable (String) -> String
+    public var probeSaved: @Sendable (_ server: String, _ path: String) -> String
+    public var probeError: @Sendable (_ server: String, _ error: String) -> String
 }
 
 extension Catalog {
@@ -255,7 +263,20 @@ extension Catalog {
         gitNoRecipients: "no recipients (only the sender's limit)",
         gitNotARepository: "not in a git repository: run it where git send-email runs",
         gitHookExists: { "\($0): a hook that is not mailprep's is there; --force replaces it" },
-        gitHookInstalled: { "installed \($0): git send-email now checks each patch with mailprep first" }
+        gitHookInstalled: { "installed \($0): git send-email now checks each patch with mailprep first" },
+        probeSecurity: { security, verified in
+            switch security {
+            case "tls": "TLS from the start" + (verified ? ", certificate verified" : ", certificate NOT verified (--insecure)")
+            case "starttls": "STARTTLS" + (verified ? ", certificate verified" : ", certificate NOT verified (--insecure)")
+            default: "no TLS: the server does not offer STARTTLS"
+            }
+        },
+        probeSize: { bytes, human in "SIZE \(bytes) bytes (\(human)): the largest message it takes, as sent" },
+        probeSizeUnlimited: "SIZE 0: it announces no fixed limit",
+        probeNoSize: "no SIZE: the server does not say how large a message it takes",
+        probeAuth: { "AUTH \($0)" },
+        probeSaved: { server, path in "saved for \(server) in \(path); check, fix and sendmail use it for the senders that submission: in the configuration file sends through it" },
+        probeError: { server, error in "probe \(server): \(error)" }
     )
 
     public static let traditionalChinese = Catalog(
@@ -395,6 +416,19 @@ extension Catalog {
         gitNoRecipients: "沒有收件人（只按寄件人的上限）",
         gitNotARepository: "不在 git 儲存庫內：請在執行 git send-email 的地方執行",
         gitHookExists: { "\($0)：已有一個不是 mailprep 的 hook；加上 --force 可取代" },
-        gitHookInstalled: { "已安裝 \($0)：git send-email 寄出前會先以 mailprep 檢查每個修補" }
+        gitHookInstalled: { "已安裝 \($0)：git send-email 寄出前會先以 mailprep 檢查每個修補" },
+        probeSecurity: { security, verified in
+            switch security {
+            case "tls": "一開始即使用 TLS" + (verified ? "，憑證已驗證" : "，憑證未經驗證（--insecure）")
+            case "starttls": "STARTTLS" + (verified ? "，憑證已驗證" : "，憑證未經驗證（--insecure）")
+            default: "沒有 TLS：伺服器不提供 STARTTLS"
+            }
+        },
+        probeSize: { bytes, human in "SIZE \(bytes) 位元組（\(human)）：它接受的最大郵件（以傳送時計算）" },
+        probeSizeUnlimited: "SIZE 0：它沒有公布固定上限",
+        probeNoSize: "沒有 SIZE：伺服器沒有說明接受多大的郵件",
+        probeAuth: { "AUTH \($0)" },
+        probeSaved: { server, path in "已為 \(server) 記錄於 \(path)；設定檔 submission: 中經它寄出的寄件人，check、fix 及 sendmail 都會採用" },
+        probeError: { server, error in "probe \(server)：\(error)" }
     )
 }

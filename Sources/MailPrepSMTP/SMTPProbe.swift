@@ -1,0 +1,289 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import NIOSSL
+import NIOTLS
+
+/// What a submission server says of itself: its greeting, its EHLO extensions (after STARTTLS when it offers it),
+/// among them SIZE (RFC 1870) and the AUTH mechanisms (RFC 4954).
+public struct SMTPCapabilities: Sendable, Equatable {
+    public var host: String
+    public var port: Int
+    public var greeting: String
+    /// How the session was protected: "tls" (implicit, port 465), "starttls", or nil (plain).
+    public var security: String?
+    /// The EHLO keywords with their parameters, as the server wrote them (after TLS when there was TLS).
+    public var extensions: [String]
+    /// The SIZE parameter: the largest message it takes in octets; 0 when it announced SIZE without a fixed limit;
+    /// nil when it does not announce SIZE at all.
+    public var size: Int64?
+    public var authMechanisms: [String]
+}
+
+/// Why a probe did not get the server's extensions.
+public enum SMTPProbeError: Error, Sendable, Equatable {
+    /// Nothing listens there, the name does not resolve, the network is unreachable.
+    case cannotConnect(String)
+    /// No answer within the time-out, at this step.
+    case timedOut(String)
+    /// The TLS handshake failed: a certificate not trusted or not for this host, or no common protocol.
+    case tls(String)
+    /// The server answered, but not as SMTP says it should (a reply code where another was due).
+    case unexpectedReply(step: String, reply: String)
+    /// The server closed the connection.
+    case closed(String)
+}
+
+/// Asks a submission server for its extensions: connect, greeting, EHLO; STARTTLS when offered (TLS from the start
+/// on port 465, or with `implicitTLS`), EHLO again; QUIT. Certificates are verified against the system's trust
+/// store (or `trustRoots`, a PEM file) unless `verify` is false; the host name is checked unless it is an address.
+public struct SMTPProbe: Sendable {
+    public var host: String
+    public var port: Int
+    public var implicitTLS: Bool
+    public var verify: Bool
+    public var trustRoots: String?
+    public var timeout: TimeAmount
+    /// The name said in EHLO.
+    public var clientName: String
+
+    public init(host: String, port: Int, implicitTLS: Bool? = nil, verify: Bool = true, trustRoots: String? = nil,
+                timeout: TimeAmount = .seconds(30), clientName: String = "mailprep.invalid") {
+        self.host = host
+        self.port = port
+        self.implicitTLS = implicitTLS ?? (port == 465)
+        self.verify = verify
+        self.trustRoots = trustRoots
+        self.timeout = timeout
+        self.clientName = clientName
+    }
+
+    public func run() async throws(SMTPProbeError) -> SMTPCapabilities {
+        let replies = ReplyReader()
+        let group = MultiThreadedEventLoopGroup.singleton
+        let channel: any Channel
+        do {
+            channel = try await ClientBootstrap(group: group)
+                .connectTimeout(timeout)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(replies) }
+                }
+                .connect(host: host, port: port).get()
+        } catch let error as ChannelError where error == .connectTimeout(timeout) {
+            throw .timedOut("connect")
+        } catch {
+            throw .cannotConnect(Self.describe(error))
+        }
+        defer { channel.close(promise: nil) }
+        var security: String?
+        if implicitTLS {
+            try await startTLS(on: channel, step: "TLS")
+            security = "tls"
+        }
+        let greeting = try await reply(replies, channel, step: "greeting", expect: 220)
+        var ehlo = try await command("EHLO \(clientName)", replies, channel, step: "EHLO", expect: 250)
+        if security == nil, Self.keywords(ehlo).contains("STARTTLS") {
+            _ = try await command("STARTTLS", replies, channel, step: "STARTTLS", expect: 220)
+            try await startTLS(on: channel, step: "STARTTLS")
+            security = "starttls"
+            // RFC 3207: what was said before TLS is forgotten; the extensions are asked again.
+            ehlo = try await command("EHLO \(clientName)", replies, channel, step: "EHLO after STARTTLS", expect: 250)
+        }
+        _ = try? await command("QUIT", replies, channel, step: "QUIT", expect: 221)
+        let extensions = Array(ehlo.lines.dropFirst())
+        var size: Int64?
+        var auth: [String] = []
+        for line in extensions {
+            let words = line.split(separator: " ").map(String.init)
+            guard let keyword = words.first?.uppercased() else { continue }
+            if keyword == "SIZE" { size = words.count > 1 ? Int64(words[1]) : 0 }
+            if keyword == "AUTH" { auth = Array(words.dropFirst()) }
+        }
+        return SMTPCapabilities(host: host, port: port, greeting: greeting.lines.first ?? "", security: security,
+                                extensions: extensions, size: size, authMechanisms: auth)
+    }
+
+    static func keywords(_ reply: Reply) -> Set<String> {
+        Set(reply.lines.dropFirst().compactMap { $0.split(separator: " ").first.map { $0.uppercased() } })
+    }
+
+    private func command(_ text: String, _ replies: ReplyReader, _ channel: any Channel, step: String, expect: Int) async throws(SMTPProbeError) -> Reply {
+        do { try await channel.writeAndFlush(ByteBuffer(string: text + "\r\n")).get() } catch { throw .closed(step) }
+        return try await reply(replies, channel, step: step, expect: expect)
+    }
+
+    private func reply(_ replies: ReplyReader, _ channel: any Channel, step: String, expect: Int) async throws(SMTPProbeError) -> Reply {
+        let timeout = timeout
+        let answer: Reply
+        do {
+            answer = try await channel.eventLoop.flatSubmit { replies.next(on: channel.eventLoop, timeout: timeout) }.get()
+        } catch let error as SMTPProbeError {
+            switch error {
+            case .timedOut: throw .timedOut(step)
+            case .closed: throw .closed(step)
+            default: throw error
+            }
+        } catch let error as NIOSSLError {
+            throw .tls(Self.describe(error))
+        } catch let error as BoringSSLError {
+            throw .tls(Self.describe(error))
+        } catch {
+            throw .closed(step)
+        }
+        guard answer.code == expect else { throw .unexpectedReply(step: step, reply: answer.lines.first.map { "\(answer.code) \($0)" } ?? "\(answer.code)") }
+        return answer
+    }
+
+    /// Puts TLS in front of the SMTP reader and waits for the handshake.
+    private func startTLS(on channel: any Channel, step: String) async throws(SMTPProbeError) {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        if !verify { configuration.certificateVerification = .none }
+        if let trustRoots { configuration.trustRoots = .file(trustRoots) }
+        let isAddress = host.contains(":") || host.split(separator: ".").allSatisfy { Int($0) != nil }
+        if isAddress && verify && configuration.certificateVerification == .fullVerification {
+            configuration.certificateVerification = .noHostnameVerification
+        }
+        let handshake = channel.eventLoop.makePromise(of: Void.self)
+        let waiter = HandshakeWaiter(promise: handshake)
+        do {
+            let context = try NIOSSLContext(configuration: configuration)
+            let handler = try NIOSSLClientHandler(context: context, serverHostname: isAddress ? nil : host)
+            try await channel.pipeline.addHandlers([handler, waiter], position: .first).get()
+        } catch {
+            throw .tls(Self.describe(error))
+        }
+        let timeout = timeout
+        let timer = channel.eventLoop.scheduleTask(in: timeout) { waiter.finish(.failure(SMTPProbeError.timedOut(step))) }
+        defer { timer.cancel() }
+        do { try await handshake.futureResult.get() } catch let error as SMTPProbeError {
+            throw error
+        } catch {
+            throw .tls(Self.describe(error))
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? NIOSSLError {
+            switch error {
+            case .handshakeFailed(let inner): return "handshake failed: \(inner)"
+            default: return "\(error)"
+            }
+        }
+        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)).lowercased() }
+        if let error = error as? NIOConnectionError {
+            if let first = error.connectionErrors.first { return describe(first.error) }
+            if let dns = error.dnsAAAAError ?? error.dnsAError { return "cannot resolve \(error.host): \(dns)" }
+            return "cannot connect to \(error.host)"
+        }
+        return "\(error)"
+    }
+}
+
+/// One SMTP reply: its code and its lines' texts (without the code and separator).
+struct Reply: Sendable {
+    var code: Int
+    var lines: [String]
+}
+
+/// Reads replies off the connection, CRLF lines, multi-line replies joined (`250-...` until `250 ...`); a reply
+/// waits for whoever asks next. At most 64 KiB of unfinished reply is kept.
+final class ReplyReader: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    // Touched on the channel's event loop only.
+    private var pending: [UInt8] = []
+    private var lines: [String] = []
+    private var ready: [Reply] = []
+    private var waiting: [EventLoopPromise<Reply>] = []
+    private var failure: SMTPProbeError?
+    private var closedError: (any Error)?
+
+    func next(on loop: any EventLoop, timeout: TimeAmount) -> EventLoopFuture<Reply> {
+        if !ready.isEmpty { return loop.makeSucceededFuture(ready.removeFirst()) }
+        if let closedError { return loop.makeFailedFuture(closedError) }
+        let promise = loop.makePromise(of: Reply.self)
+        waiting.append(promise)
+        let timer = loop.scheduleTask(in: timeout) { [weak self] in
+            guard let self, let index = self.waiting.firstIndex(where: { $0.futureResult === promise.futureResult }) else { return }
+            self.waiting.remove(at: index)
+            promise.fail(SMTPProbeError.timedOut(""))
+        }
+        promise.futureResult.whenComplete { _ in timer.cancel() }
+        return promise.futureResult
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = unwrapInboundIn(data)
+        pending += buffer.readBytes(length: buffer.readableBytes) ?? []
+        while let end = pending.firstIndex(of: 0x0A) {
+            var line = Array(pending[..<end])
+            pending.removeSubrange(...end)
+            if line.last == 0x0D { line.removeLast() }
+            let text = String(decoding: line, as: UTF8.self)
+            guard text.count >= 3, let code = Int(text.prefix(3)) else {
+                deliver(failure: SMTPProbeError.unexpectedReply(step: "reply", reply: text))
+                return
+            }
+            let rest = text.dropFirst(3)
+            lines.append(String(rest.dropFirst()))
+            if rest.first != "-" {
+                let reply = Reply(code: code, lines: lines)
+                lines = []
+                if waiting.isEmpty { ready.append(reply) } else { waiting.removeFirst().succeed(reply) }
+            }
+        }
+        if pending.count > 65_536 { deliver(failure: SMTPProbeError.unexpectedReply(step: "reply", reply: "a line over 64 KiB")) }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        deliver(failure: error)
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        deliver(failure: SMTPProbeError.closed(""))
+        context.fireChannelInactive()
+    }
+
+    private func deliver(failure error: any Error) {
+        if closedError == nil { closedError = error }
+        let waiters = waiting
+        waiting = []
+        for promise in waiters { promise.fail(error) }
+    }
+}
+
+/// Completes `promise` when the TLS handshake in front of it is done, or fails it with the handshake's error.
+final class HandshakeWaiter: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    let promise: EventLoopPromise<Void>
+
+    init(promise: EventLoopPromise<Void>) {
+        self.promise = promise
+    }
+
+    // On the channel's event loop only, as everything that calls `finish` is.
+    private var done = false
+
+    /// Completes the promise once; later results are ignored.
+    func finish(_ result: Result<Void, any Error>) {
+        guard !done else { return }
+        done = true
+        promise.completeWith(result)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? TLSUserEvent, case .handshakeCompleted = event { finish(.success(())) }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        finish(.failure(error))
+        context.fireErrorCaught(error)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        finish(.failure(SMTPProbeError.closed("TLS")))
+        context.fireChannelInactive()
+    }
+}

@@ -88,3 +88,15 @@ struct BatchCheckTests {
         #expect(collected.files == files)
     }
 }
+
+extension LimitPolicyTests {
+    @Test("a list with its own address in the table wins over its domain: gcc-patches takes 400 kB, the other gcc.gnu.org lists 100 kB")
+    func listAddress() {
+        let policy = LimitPolicy(marginBytes: 0)
+        let limits = policy.limits(sender: nil, recipients: [Mailbox(address: "gcc-patches@gcc.gnu.org"), Mailbox(address: "gcc@gcc.gnu.org")],
+                                   wireBytes: 200_000, decodedBytes: 200_000)
+        #expect(limits.map(\.providerID) == ["gcc-patches", "gcc-lists"])
+        #expect(limits.map(\.bytes) == [400_000, 100_000])
+        #expect(limits.map(\.fits) == [true, false])
+    }
+}

@@ -128,7 +128,7 @@ enum BuiltInProviders {
     "stated": "100kB",
     "source": "https://gcc.gnu.org/lists.html#policies",
     "checked": "2026-12-03",
-    "note": "'Our lists have a maximum message size of 100kB, only the gcc-patches list allows for a larger maximum message size of 400kB.' Read in stored copies (a 2026-02-22 scrape of the page, 'Last modified 2026-02-03', in github.com/VincenzoImp/gsoc-2026-explorer; older text in a gcc-wwwdocs mirror). kB read as 10^3; before/after encoding not said. gcc-patches@gcc.gnu.org is the gcc-patches entry (name it in accounts:)."
+    "note": "'Our lists have a maximum message size of 100kB, only the gcc-patches list allows for a larger maximum message size of 400kB.' Read in stored copies (a 2026-02-22 scrape of the page, 'Last modified 2026-02-03', in github.com/VincenzoImp/gsoc-2026-explorer; older text in a gcc-wwwdocs mirror). kB read as 10^3; before/after encoding not said. gcc-patches@gcc.gnu.org is the gcc-patches entry, by its address."
   },
   "recipientsPerMessage": null,
   "largeFileService": null,
@@ -141,7 +141,9 @@ enum BuiltInProviders {
   "id": "gcc-patches",
   "name": "GCC gcc-patches list (gcc-patches@gcc.gnu.org)",
   "kind": "provider",
-  "domains": [],
+  "domains": [
+    "gcc-patches@gcc.gnu.org"
+  ],
   "send": null,
   "receive": {
     "bytes": 400000,
@@ -150,7 +152,7 @@ enum BuiltInProviders {
     "stated": "400kB",
     "source": "https://gcc.gnu.org/lists.html#policies",
     "checked": "2026-12-03",
-    "note": "'only the gcc-patches list allows for a larger maximum message size of 400kB' (same page as gcc-lists, read in the same stored copies). No domain of its own: the domain gcc.gnu.org gets the other lists' 100kB, so name the address in accounts: (gcc-patches@gcc.gnu.org: gcc-patches) or use --provider gcc-patches."
+    "note": "'only the gcc-patches list allows for a larger maximum message size of 400kB' (same page as gcc-lists, read in the same stored copies). Listed by its address, which wins over gcc.gnu.org's entry (the other lists' 100kB)."
   },
   "recipientsPerMessage": null,
   "largeFileService": null,

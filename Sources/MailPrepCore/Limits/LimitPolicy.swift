@@ -38,10 +38,13 @@ public struct LimitPolicy: Sendable {
         self.accounts = Dictionary(accounts.map { ($0.key.lowercased(), $0.value.lowercased()) }, uniquingKeysWith: { $1 })
     }
 
-    /// The provider behind an address: a named account first, then the address's domain in the table.
+    /// The provider behind an address: a named account first, then an entry that lists the address itself (a
+    /// mailing list with a limit of its own), then the address's domain in the table.
     public func entry(for mailbox: Mailbox) -> ProviderEntry? {
-        let named = accounts[mailbox.address.lowercased()] ?? mailbox.domain.flatMap { accounts[$0] }
+        let address = mailbox.address.lowercased()
+        let named = accounts[address] ?? mailbox.domain.flatMap { accounts[$0] }
         if let named, let entry = table.entry(id: named) { return entry }
+        if let listed = table.entries.first(where: { $0.domains.contains(address) }) { return listed }
         return mailbox.domain.flatMap(table.entry(forDomain:))
     }
 
@@ -76,9 +79,11 @@ public struct LimitPolicy: Sendable {
             }
             var seenDomains: Set<String> = []
             for recipient in recipients {
-                // One limit per domain, except for an address named in accounts, which is its own.
+                // One limit per domain, except for an address named in accounts or in the table, which is its own.
                 guard let domain = recipient.domain else { continue }
-                let key = accounts[recipient.address.lowercased()] == nil ? domain : recipient.address.lowercased()
+                let address = recipient.address.lowercased()
+                let own = accounts[address] != nil || table.entries.contains { $0.domains.contains(address) }
+                let key = own ? address : domain
                 guard seenDomains.insert(key).inserted else { continue }
                 guard let entry = entry(for: recipient) else {
                     limits.append(unknown(origin: .recipient, address: recipient.address, domain: domain))

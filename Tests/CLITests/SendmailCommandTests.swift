@@ -217,3 +217,71 @@ extension SendmailCommandTests {
         #expect(postfix.waitForDelivery(count: 2).count == 2)
     }
 }
+
+extension SendmailCommandTests {
+    /// A message of exactly `size` octets in the file: 76-character lines ending in CRLF, or LF alone.
+    static func exact(size: Int, crlf: Bool, number: Int) -> Data {
+        let end = crlf ? "\r\n" : "\n"
+        var text = ["From: chan@example.hk", "To: wong@example.org", "Subject: probe \(number)", "Message-ID: <probe-\(number)@example.hk>",
+                    "Date: Thu, 03 Dec 2026 10:00:00 +0800", ""].map { $0 + end }.joined()
+        let line = String(repeating: "x", count: 76) + end
+        while text.utf8.count + line.utf8.count <= size { text += line }
+        let rest = size - text.utf8.count
+        if rest > end.utf8.count { text += String(repeating: "y", count: rest - end.utf8.count) + end } else { text += String(repeating: end, count: 0) + String(repeating: "z", count: rest) }
+        return Data(text.utf8)
+    }
+
+    /// Sends each message through `mailprep sendmail --limit LIMIT --margin MARGIN --oversize refuse` and, for those
+    /// it refuses, straight to Postfix: the sizes on the wire that mailprep passed and Postfix rejected, and those it
+    /// refused that Postfix would have taken.
+    static func probe(_ messages: [Data], limit: Int, margin: Int, rc: String, home: URL) throws -> (falseAccepts: [String], needless: [Int64]) {
+        var falseAccepts: [String] = []
+        var needless: [Int64] = []
+        for message in messages {
+            let run = try Self.sendmail(["--via", "msmtp -C \(rc)", "--limit", String(limit), "--margin", String(margin), "--oversize", "refuse",
+                                         "-oi", "wong@example.org"], message: message, home: home)
+            let refused = run.stderr.contains("mailprep: not sent:")
+            if !refused && run.status != 0 { falseAccepts.append("\(message.count): \(run.stderr)") }
+            guard refused else { continue }
+            let direct = try Tool.exec(["/usr/bin/msmtp", "-C", rc, "wong@example.org"], stdin: message, environment: [:])
+            if direct.status == 0 {
+                let check = try Tool.run(["check", "--json", "-"], stdin: message)
+                let object = try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any]
+                needless.append(Int64(object?["wireBytes"] as? Int ?? 0))
+            }
+        }
+        return (falseAccepts, needless)
+    }
+
+    @Test("at Postfix's own limit: from 50 kB under to 50 kB over, CRLF and LF files, mailprep never passes what Postfix then rejects; needless refusals only within the margin")
+    func boundary() throws {
+        let limit = 1_000_000
+        let postfix = try Postfix(limit: limit)
+        defer { postfix.stop() }
+        let home = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let rc = try postfix.msmtpConfiguration()
+        var number = 0
+        let coarse = [true, false].flatMap { crlf in
+            stride(from: limit - 50_000, through: limit + 50_000, by: 2_500).map { size -> Data in
+                number += 1
+                return Self.exact(size: size, crlf: crlf, number: number)
+            }
+        }
+        #expect(coarse.count == 82)
+        let standard = try Self.probe(coarse, limit: limit, margin: 10_000, rc: rc, home: home)
+        #expect(standard.falseAccepts.isEmpty, "passed by mailprep, rejected by Postfix: \(standard.falseAccepts)")
+        // Refused only for the margin: each needless refusal is within 10,000 octets (on the wire) of the limit.
+        #expect(standard.needless.allSatisfy { $0 + 10_000 > limit }, "needless refusals: \(standard.needless)")
+        // A margin of Postfix's own measured overhead (839 octets for one recipient, see mta-size-accounting.md, and
+        // some room): still no false accept, in 50-octet steps across the edge.
+        let fine = stride(from: limit - 1_500, through: limit - 500, by: 50).map { size -> Data in
+            number += 1
+            return Self.exact(size: size, crlf: true, number: number)
+        }
+        let narrow = try Self.probe(fine, limit: limit, margin: 1_200, rc: rc, home: home)
+        #expect(narrow.falseAccepts.isEmpty, "with a 1,200-octet margin: \(narrow.falseAccepts)")
+        print("boundary: margin 10000: \(coarse.count) probes, 0 false accepts, needless refusals at wire \(standard.needless); "
+              + "margin 1200: \(fine.count) probes, 0 false accepts, needless refusals at wire \(narrow.needless)")
+    }
+}

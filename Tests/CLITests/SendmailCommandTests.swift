@@ -285,3 +285,93 @@ extension SendmailCommandTests {
               + "margin 1200: \(fine.count) probes, 0 false accepts, needless refusals at wire \(narrow.needless)")
     }
 }
+
+extension SendmailCommandTests {
+    /// neomutt in tmux composing `draft` with `attachment` and sending it with `sendmail`: Enter at the To and
+    /// Subject prompts, `y` in the compose menu. Returns the screen once it shows `until` (or after ten seconds).
+    static func neomuttSends(draft: URL, attachment: URL, sendmail: String, home: URL, until: [String]) throws -> String {
+        let rc = home.appendingPathComponent("muttrc")
+        try """
+            set folder=\(home.path)
+            set mbox_type=Maildir
+            set charset=utf-8
+            set header_cache=""
+            set message_cachedir=""
+            set editor="true"
+            set abort_unmodified=no
+            set copy=no
+            set sendmail="\(sendmail)"
+
+            """.write(to: rc, atomically: true, encoding: .utf8)
+        let socket = "mailprep-test-\(getpid())-\(UUID().uuidString.prefix(8))"
+        let environment = ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": home.path]
+        let command = "env LANG=C.UTF-8 TERM=xterm-256color HOME=\(home.path) PATH=/usr/bin:/bin /usr/bin/neomutt -n -F \(rc.path) -H \(draft.path) -a \(attachment.path); sleep 30"
+        #expect(try Tool.detached(["/usr/bin/tmux", "-L", socket, "new-session", "-d", "-x", "160", "-y", "40", command], environment: environment) == 0)
+        defer {
+            if let pane = try? Tool.exec(["/usr/bin/tmux", "-L", socket, "display-message", "-p", "#{pane_pid}"], environment: environment),
+               let pid = Int32(pane.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                kill(-pid, SIGKILL)
+                kill(pid, SIGKILL)
+            }
+            _ = try? Tool.detached(["/usr/bin/tmux", "-L", socket, "kill-server"], environment: environment)
+        }
+        func screen() throws -> String { try Tool.exec(["/usr/bin/tmux", "-L", socket, "capture-pane", "-p"], environment: environment).stdout }
+        func wait(for text: String) throws -> String {
+            var shown = ""
+            for _ in 0..<100 {
+                shown = try screen()
+                if shown.contains(text) { break }
+                usleep(100_000)
+            }
+            return shown
+        }
+        _ = try wait(for: "To: ")
+        _ = try Tool.exec(["/usr/bin/tmux", "-L", socket, "send-keys", "Enter"], environment: environment)
+        _ = try wait(for: "Subject: ")
+        _ = try Tool.exec(["/usr/bin/tmux", "-L", socket, "send-keys", "Enter"], environment: environment)
+        _ = try wait(for: "y:Send")
+        _ = try Tool.exec(["/usr/bin/tmux", "-L", socket, "send-keys", "y"], environment: environment)
+        var shown = ""
+        for _ in 0..<100 {
+            shown = try screen()
+            if until.contains(where: shown.contains) { break }
+            usleep(100_000)
+        }
+        return shown
+    }
+
+    @Test("neomutt with set sendmail=\"mailprep sendmail\": an over-limit message is refused with mailprep's words on neomutt's screen; a fitting one is delivered")
+    func neomutt() throws {
+        for tool in ["/usr/bin/neomutt", "/usr/bin/tmux"] {
+            try #require(FileManager.default.isExecutableFile(atPath: tool), "\(tool) is missing: ./scripts/setup --deps installs it")
+        }
+        let postfix = try Postfix(limit: 10_000_000)
+        defer { postfix.stop() }
+        let home = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let config = home.appendingPathComponent(".config/mailprep")
+        try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
+        try "send_via: msmtp -C \(try postfix.msmtpConfiguration())\n".write(to: config.appendingPathComponent("config.yaml"), atomically: true, encoding: .utf8)
+        let draft = home.appendingPathComponent("draft")
+        try "From: Chan Tai Man <chan@example.hk>\nTo: wong@example.org\nSubject: the table\n\nThe table is attached.\n".write(to: draft, atomically: true, encoding: .utf8)
+        var generator = SystemRandomNumberGenerator()
+        let big = home.appendingPathComponent("table.bin")
+        try Data((0..<300_000).map { _ in UInt8.random(in: 0...255, using: &generator) }).write(to: big)
+        let small = home.appendingPathComponent("note.bin")
+        try Data((0..<20_000).map { _ in UInt8.random(in: 0...255, using: &generator) }).write(to: small)
+        // mutt splits $sendmail on spaces without a shell: mailprep's own flags may follow, the real sender is in the file.
+        let sendmail = "\(Tool.binary.path) sendmail --limit 100kB"
+
+        let refused = try Self.neomuttSends(draft: draft, attachment: big, sendmail: sendmail, home: home, until: ["child exited"])
+        #expect(refused.contains("mailprep: not sent: the message is "), "\(refused)")
+        #expect(refused.contains("over the 100 kB limit of --limit"))
+        #expect(refused.contains("child exited 65"))
+        usleep(300_000)
+        #expect(postfix.delivered.isEmpty)
+
+        let sent = try Self.neomuttSends(draft: draft, attachment: small, sendmail: sendmail, home: home, until: ["Mail sent", "child exited"])
+        #expect(!sent.contains("child exited"), "\(sent)")
+        let delivered = postfix.waitForDelivery(count: 1)
+        #expect(delivered.count == 1 && String(decoding: delivered.first ?? Data(), as: UTF8.self).contains("note.bin"), "the attachment arrived")
+    }
+}

@@ -21,6 +21,11 @@ same file from disk, file://), then wrk with 100 and with 1,000 connections (--w
 file, random 1 MiB ranges of it, and that whole file again and again; reported are requests, errors (socket
 errors, and answers other than 206 for ranges) and the server's peak RSS during each run.
 
+The sendmail jobs (--only sendmail): mailprep sendmail in front of a real sender against that real sender alone, on
+the same message, for a 25 MB message that fits, one of 250 MB that fits (memory should not grow with it), and a
+25 MB one that must be fixed (a CSV compressed to fit 10 MB). The real sender is a sink (cat > /dev/null), so the
+ratio is what mailprep adds, not what a network costs.
+
 The fix jobs: mailprep fix of a 200 MB CSV attachment at level 6 against zip -6 of the same decoded file (same
 zlib), two 100 MB attachments (compressed in parallel: CPU above 100%), --plan on the 1 GB message, and base64
 encoding of new parts (mailprep-bench) against coreutils base64 -w 76.
@@ -98,7 +103,7 @@ def main():
     parser.add_argument("--python-runs", type=int, default=3)
     parser.add_argument("--no-python", action="store_true")
     parser.add_argument("--no-build", action="store_true")
-    parser.add_argument("--only", choices=["check", "fix", "share", "serve"], help="run one group of jobs")
+    parser.add_argument("--only", choices=["check", "fix", "share", "serve", "sendmail"], help="run one group of jobs")
     parser.add_argument("--wrk-seconds", type=int, default=30)
     parser.add_argument("--wrk-connections", default="100,1000", help="comma-separated connection counts for wrk")
     parser.add_argument("--baseline", metavar="BINARY",
@@ -113,6 +118,8 @@ def main():
         return share_jobs(args)
     if args.only == "serve":
         return serve_jobs(args)
+    if args.only == "sendmail":
+        return sendmail_jobs(args)
     if not os.path.exists(BIG):
         subprocess.run([sys.executable, os.path.join(HERE, "generate-large.py"), "message", BIG, "--decoded", "730MB"], check=True)
     if not os.path.isdir(DRAFTS):
@@ -235,6 +242,30 @@ def share_jobs(args):
         print_row("1 GB attachment", name, args.runs, wall, size, rss, cpu, ratio)
     for path in (copy, scratch):
         shutil.rmtree(path, ignore_errors=True) if os.path.isdir(path) else (os.path.exists(path) and os.remove(path))
+
+
+def sendmail_jobs(args):
+    inputs = [
+        ("25 MB fits", os.path.join(OUT, "send-25MB.eml"), ["message", "--decoded", "18MB"], "100MB"),
+        ("250 MB fits", os.path.join(OUT, "send-250MB.eml"), ["message", "--decoded", "180MB"], "1GB"),
+        ("25 MB to fix", os.path.join(OUT, "send-25MB-csv.eml"), ["compressible", "--sizes", "18MB"], "10MB"),
+    ]
+    for _, path, how, _ in inputs:
+        if not os.path.exists(path):
+            subprocess.run([sys.executable, os.path.join(HERE, "generate-large.py"), how[0], path] + how[1:], check=True)
+    warm([path for _, path, _, _ in inputs])
+    sink = "cat > /dev/null"
+    print(f"{os.cpu_count()} cores; the real sender is `{sink}`")
+    print_header()
+    print("(vs peer: time as a multiple of the real sender alone on the same message)")
+    for group, path, _, limit in inputs:
+        size = os.path.getsize(path)
+        alone = ["sh", "-c", f"{sink} < {path}"]
+        through = ["sh", "-c", f"{MAILPREP} sendmail --via \"/bin/sh -c '{sink}'\" --limit {limit} --oversize fix -oi wong@example.org < {path}"]
+        wall_alone, rss_alone, cpu_alone = measure(alone, args.runs)
+        print_row(group, "real sender alone", args.runs, wall_alone, size, rss_alone, cpu_alone)
+        wall, rss, cpu = measure(through, args.runs)
+        print_row(group, "mailprep sendmail + sender", args.runs, wall, size, rss, cpu, f"{wall / wall_alone:.1f} t")
 
 
 def peak_rss_mb(pid):

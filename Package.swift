@@ -90,7 +90,8 @@ let package = Package(
         .testTarget(name: "MIMETests", dependencies: ["MIME"]),
         .testTarget(name: "MailPrepCoreTests", dependencies: ["MailPrepCore", "MIME"]),
         .testTarget(name: "MailPrepServerTests", dependencies: ["MailPrepServer", "MailPrepCore"]),
-        .testTarget(name: "MailPrepSMTPTests", dependencies: ["MailPrepSMTP"]),
+        .testTarget(name: "MailPrepSMTPTests", dependencies: ["MailPrepSMTP", .product(name: "NIOEmbedded", package: "swift-nio"),
+                                                           .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "CLITests", dependencies: ["mailprep", "MailPrepCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -83,8 +83,18 @@ public struct SMTPProbe: Sendable {
         let greeting = try await reply(replies, channel, step: "greeting", expect: 220)
         var ehlo = try await command("EHLO \(clientName)", replies, channel, step: "EHLO", expect: 250)
         if security == nil, Self.keywords(ehlo).contains("STARTTLS") {
-            _ = try await command("STARTTLS", replies, channel, step: "STARTTLS", expect: 220)
-            try await startTLS(on: channel, step: "STARTTLS")
+            // The reader puts TLS in front of itself as it reads the 220, in the same turn: nothing that came in
+            // the clear after it can pass for an answer under TLS (RFC 3207, section 4.2).
+            let (handler, waiter, handshake) = try tlsHandlers(on: channel)
+            do {
+                try await channel.eventLoop.submit { replies.startTLS(with: [handler, waiter]) }.get()
+                _ = try await command("STARTTLS", replies, channel, step: "STARTTLS", expect: 220)
+            } catch {
+                // The handshake will not come: its promise is completed, never dropped.
+                channel.eventLoop.execute { waiter.finish(.failure(error)) }
+                throw error as? SMTPProbeError ?? .closed("STARTTLS")
+            }
+            try await wait(for: handshake, waiter: waiter, on: channel, step: "STARTTLS")
             security = "starttls"
             // RFC 3207: what was said before TLS is forgotten; the extensions are asked again.
             ehlo = try await command("EHLO \(clientName)", replies, channel, step: "EHLO after STARTTLS", expect: 250)
@@ -134,32 +144,49 @@ public struct SMTPProbe: Sendable {
         return answer
     }
 
-    /// Puts TLS in front of the SMTP reader and waits for the handshake.
+    /// Puts TLS in front of the SMTP reader (TLS from the start) and waits for the handshake.
     private func startTLS(on channel: any Channel, step: String) async throws(SMTPProbeError) {
+        let (handler, waiter, handshake) = try tlsHandlers(on: channel)
+        do { try await channel.pipeline.addHandlers([handler, waiter], position: .first).get() } catch {
+            channel.eventLoop.execute { waiter.finish(.failure(error)) }
+            throw .tls(Self.describe(error))
+        }
+        try await wait(for: handshake, waiter: waiter, on: channel, step: step)
+    }
+
+    /// The TLS client handler (certificates verified unless `verify` is false; the name checked, or for an address
+    /// the certificate's IP entries), and what waits for its handshake.
+    private func tlsHandlers(on channel: any Channel) throws(SMTPProbeError) -> (NIOSSLClientHandler, HandshakeWaiter, EventLoopFuture<Void>) {
         var configuration = TLSConfiguration.makeClientConfiguration()
         if !verify { configuration.certificateVerification = .none }
         if let trustRoots { configuration.trustRoots = .file(trustRoots) }
-        let isAddress = host.contains(":") || host.split(separator: ".").allSatisfy { Int($0) != nil }
-        if isAddress && verify && configuration.certificateVerification == .fullVerification {
-            configuration.certificateVerification = .noHostnameVerification
-        }
-        let handshake = channel.eventLoop.makePromise(of: Void.self)
-        let waiter = HandshakeWaiter(promise: handshake)
+        let handler: NIOSSLClientHandler
         do {
             let context = try NIOSSLContext(configuration: configuration)
-            let handler = try NIOSSLClientHandler(context: context, serverHostname: isAddress ? nil : host)
-            try await channel.pipeline.addHandlers([handler, waiter], position: .first).get()
+            // No SNI name for an address: NIOSSL then matches the address against the certificate's IP entries.
+            handler = try NIOSSLClientHandler(context: context, serverHostname: Self.isAddress(host) ? nil : host)
         } catch {
             throw .tls(Self.describe(error))
         }
-        let timeout = timeout
+        let handshake = channel.eventLoop.makePromise(of: Void.self)
+        return (handler, HandshakeWaiter(promise: handshake), handshake.futureResult)
+    }
+
+    private func wait(for handshake: EventLoopFuture<Void>, waiter: HandshakeWaiter, on channel: any Channel, step: String) async throws(SMTPProbeError) {
         let timer = channel.eventLoop.scheduleTask(in: timeout) { waiter.finish(.failure(SMTPProbeError.timedOut(step))) }
         defer { timer.cancel() }
-        do { try await handshake.futureResult.get() } catch let error as SMTPProbeError {
+        do { try await handshake.get() } catch let error as SMTPProbeError {
             throw error
         } catch {
             throw .tls(Self.describe(error))
         }
+    }
+
+    /// An IPv4 or IPv6 address rather than a name.
+    static func isAddress(_ host: String) -> Bool {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
     }
 
     static func describe(_ error: any Error) -> String {
@@ -194,8 +221,14 @@ final class ReplyReader: ChannelInboundHandler, @unchecked Sendable {
     private var lines: [String] = []
     private var ready: [Reply] = []
     private var waiting: [EventLoopPromise<Reply>] = []
-    private var failure: SMTPProbeError?
     private var closedError: (any Error)?
+    /// Set before STARTTLS: the handlers to put in front of this one as its 220 is read.
+    private var tlsOnReady: [any ChannelHandler]?
+
+    /// The next 220 switches the connection to TLS, on the spot: anything after it in the clear is an error.
+    func startTLS(with handlers: [any ChannelHandler]) {
+        tlsOnReady = handlers
+    }
 
     func next(on loop: any EventLoop, timeout: TimeAmount) -> EventLoopFuture<Reply> {
         if !ready.isEmpty { return loop.makeSucceededFuture(ready.removeFirst()) }
@@ -228,6 +261,19 @@ final class ReplyReader: ChannelInboundHandler, @unchecked Sendable {
             if rest.first != "-" {
                 let reply = Reply(code: code, lines: lines)
                 lines = []
+                let handlers = tlsOnReady
+                tlsOnReady = nil
+                if let handlers, code == 220 {
+                    guard pending.isEmpty && ready.isEmpty else {
+                        deliver(failure: SMTPProbeError.unexpectedReply(step: "STARTTLS", reply: "data in the clear after 220, before TLS"))
+                        context.close(promise: nil)
+                        return
+                    }
+                    do { try context.pipeline.syncOperations.addHandlers(handlers, position: .first) } catch {
+                        deliver(failure: error)
+                        return
+                    }
+                }
                 if waiting.isEmpty { ready.append(reply) } else { waiting.removeFirst().succeed(reply) }
             }
         }

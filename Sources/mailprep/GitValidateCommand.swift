@@ -52,13 +52,15 @@ struct GitValidateCommand: ParsableCommand {
         var sender = Envelope.headerSender(of: message)
         var recipients: [Mailbox]
         var from: String
+        let git = GitConfiguration()
         if files.count == 2, let headers = try? MessageReader.parse(path: files[1]) {
+            // Bcc is never a header git sends: its configured Bcc recipients are judged all the same.
             recipients = Envelope.headerRecipients(of: headers)
+            for value in git.values("sendemail.bcc") { recipients += AddressList.parse(Array(value.utf8)) }
             sender = Envelope.headerSender(of: headers) ?? sender
             from = catalog.gitRecipientsFromGit
         } else {
             recipients = Envelope.headerRecipients(of: message)
-            let git = GitConfiguration()
             let identity = git.values("sendemail.identity").last
             for key in ["to", "cc", "bcc"] {
                 let values = git.values("sendemail." + key) + (identity.map { git.values("sendemail.\($0).\(key)") } ?? [])

@@ -37,10 +37,15 @@ struct SendmailCommand: ParsableCommand {
 struct Sendmail {
     var environment: [String: String]
 
+    /// Set in the real sender's environment: a mailprep sendmail that finds it was called by itself.
+    static let loopGuard = "MAILPREP_SENDMAIL"
+
     /// sysexits(3), as sendmail's callers read them.
     static let usage: Int32 = 64, dataError: Int32 = 65, temporaryFailure: Int32 = 75, configurationError: Int32 = 78
 
     func run(_ argv: [String]) -> Int32 {
+        // Ctrl-C, SIGTERM, SIGHUP: the spool and the fix's files go with the process.
+        Leftovers.removeOnSignals()
         let arguments: SendmailArguments
         do { arguments = try SendmailArguments(parsing: argv) } catch {
             switch error {
@@ -64,6 +69,15 @@ struct Sendmail {
             printError(error.description)
             return Self.configurationError
         }
+        if let mode = arguments.value("oversize"), !["fix", "refuse", "warn"].contains(mode) {
+            printError(catalog.sendBadOversize(mode))
+            return Self.usage
+        }
+        // Called again from what it called (a wrapper script, `env mailprep`, a sendmail that is mailprep): a loop.
+        if environment[Self.loopGuard] != nil {
+            printError(catalog.sendLoop(arguments.value("via") ?? configuration.realSender(address: arguments.sender) ?? "sendmail"))
+            return Self.configurationError
+        }
         let log = SendLog.standard(environment: environment)
         if arguments.has("last") {
             guard let last = log.last() else {
@@ -79,7 +93,7 @@ struct Sendmail {
             guard let via = realSender(arguments, configuration: configuration, sender: arguments.sender, catalog: catalog) else {
                 return Self.configurationError
             }
-            return exec(via, arguments.options + arguments.recipients, input: nil, catalog: catalog)
+            return exec(via, arguments.forRealSender, input: nil, catalog: catalog)
         }
 
         let spool: SpooledInput
@@ -170,12 +184,17 @@ struct Sendmail {
             if let value = arguments.value(name) { fixArguments += ["--" + name, value] }
         }
         if arguments.has("protect") { fixArguments.append("--protect") }
-        let folder = (environment["TMPDIR"] ?? "/tmp") + "/mailprep-sendmail-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        // Named and registered as every temporary file is: gone on Ctrl-C or SIGTERM, swept after a kill -9.
+        let folder = (environment["TMPDIR"] ?? "/tmp") + "/" + Leftovers.marker + "sendmail-\(UInt32.random(in: 0...UInt32.max))"
         guard mkdir(folder, 0o700) == 0 else {
             printError("\(folder): \(String(cString: strerror(errno)))")
             return Self.temporaryFailure
         }
-        defer { try? FileManager.default.removeItem(atPath: folder) }
+        Leftovers.register(folder)
+        defer {
+            try? FileManager.default.removeItem(atPath: folder)
+            Leftovers.unregister(folder)
+        }
         let output = folder + "/message.eml"
         let fixed: FixResult
         do {
@@ -268,6 +287,9 @@ struct Sendmail {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst()) + arguments
+        var childEnvironment = environment
+        childEnvironment[Self.loopGuard] = "1"
+        process.environment = childEnvironment
         if let input {
             guard let handle = FileHandle(forReadingAtPath: input) else {
                 printError(catalog.sendCannotRun(command[0], "cannot read \(input)"))

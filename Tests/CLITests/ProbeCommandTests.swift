@@ -49,7 +49,13 @@ struct ProbeCommandTests {
         silent.arguments = ["-c", "import socket, time\ns = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\ns.bind(('127.0.0.1', \(port))); s.listen(5)\nc = s.accept()\ntime.sleep(30)"]
         try silent.run()
         defer { silent.terminate() }
-        usleep(300_000)
+        // Until it listens: the one connection it accepts is this check's, so the probe's waits in the queue, unanswered.
+        for _ in 0..<100 {
+            let connect = try Tool.exec(["/usr/bin/python3", "-c", "import socket; socket.create_connection(('127.0.0.1', \(port)), 1).close()"],
+                                        environment: [:])
+            if connect.status == 0 { break }
+            usleep(50_000)
+        }
         let quiet = try Tool.run(["probe", "--timeout", "1", "127.0.0.1:\(port)"])
         #expect(quiet.status == 75 && quiet.stderr.contains("no answer within 1 s (greeting)"))
     }

@@ -105,7 +105,10 @@ struct ServeCommandTests {
         let log = try String(contentsOf: server.log, encoding: .utf8)
         #expect(log.contains("\"GET /\(entry.token)/\(ShareOptions.percentEncoded(entry.fileName)) HTTP/1.1\" 206 \(size - partial) \"-\" \"curl/"))
         // Counted once the last byte is out, off the request's path: a moment after curl has it.
-        for _ in 0..<100 where ShareStore(root: share).entry(token: entry.token)?.downloads == 0 { usleep(20_000) }
+        for _ in 0..<100 {
+            if ShareStore(root: share).entry(token: entry.token)?.downloads != 0 { break }
+            usleep(20_000)
+        }
         #expect(ShareStore(root: share).entry(token: entry.token)?.downloads == 1, "the resumed download counts once, when it is complete")
     }
 
@@ -459,7 +462,8 @@ extension ServeCommandTests {
             FileManager.default.createFile(atPath: errors.path, contents: nil)
             process.standardError = try FileHandle(forWritingTo: errors)
             try process.run()
-            for _ in 0..<100 where try Tool.exec(["/usr/bin/curl", "-s", "-o", "/dev/null", "http://127.0.0.1:\(port)/"], environment: [:]).status != 0 {
+            for _ in 0..<100 {
+                if try Tool.exec(["/usr/bin/curl", "-s", "-o", "/dev/null", "http://127.0.0.1:\(port)/"], environment: [:]).status == 0 { break }
                 usleep(50_000)
             }
         }

@@ -18,11 +18,11 @@ public enum Leftovers {
     nonisolated(unsafe) private static var paths: Set<String> = []
     nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
 
-    static func register(_ path: String) {
+    public static func register(_ path: String) {
         lock.withLock { _ = paths.insert(path) }
     }
 
-    static func unregister(_ path: String) {
+    public static func unregister(_ path: String) {
         lock.withLock { _ = paths.remove(path) }
     }
 

@@ -251,7 +251,7 @@ extension Catalog {
         sendNoRealSender: "no real sender to hand the message to: give --via 'msmtp -a ACCOUNT' (or your MTA's sendmail), or send_via in the configuration file",
         sendLoop: { "--via \($0) is mailprep itself, which would call itself for ever; give the program that really sends (msmtp, your MTA's sendmail)" },
         sendCannotRun: { command, reason in "cannot run the real sender \(command): \(reason)" },
-        sendRealSenderFailed: { status, removed in "the real sender failed (exit \(status)); nothing was sent by mailprep" + (removed > 0 ? ", and the \(removed) files it put into the share for this message were removed" : "") },
+        sendRealSenderFailed: { status, removed in "the real sender failed (exit \(status)); nothing was sent by mailprep" + (removed > 0 ? ", and the " + (removed == 1 ? "file" : "\(removed) files") + " it put into the share for this message " + (removed == 1 ? "was" : "were") + " removed" : "") },
         sendNoLog: { "no message has been changed by mailprep sendmail yet (the log is \($0))" },
         sendBadOversize: { "oversize \($0): use fix, refuse or warn" },
         sendNotAMessage: "not sent: standard input is not a message (no header fields at the start)",

@@ -22,6 +22,8 @@ public struct SendLog: Sendable {
         let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw FileError(path: path, errno: errno, operation: "open") }
         defer { close(descriptor) }
+        // The owner's alone, even when it was made otherwise: a password may be in it.
+        fchmod(descriptor, 0o600)
         let line = Array((record.serialized() + "\n").utf8)
         let written = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
         guard written == line.count else { throw FileError(path: path, errno: errno, operation: "write") }

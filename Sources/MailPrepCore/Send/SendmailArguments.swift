@@ -6,6 +6,8 @@ public struct SendmailArguments: Sendable, Equatable {
     public var options: [String] = []
     /// The recipients on the command line, as given.
     public var recipients: [String] = []
+    /// Every word but mailprep's own options, in the order given: what the real sender gets.
+    public var forRealSender: [String] = []
     /// `-f` or `-r`: the envelope sender.
     public var sender: String?
     /// `-t`: recipients from the header's To, Cc and Bcc (added to those on the command line, as Postfix does).
@@ -45,10 +47,12 @@ public struct SendmailArguments: Sendable, Equatable {
             index += 1
             if onlyRecipients || token == "-" || !token.hasPrefix("-") {
                 recipients.append(token)
+                forRealSender.append(token)
                 continue
             }
             if token == "--" {
                 onlyRecipients = true
+                forRealSender.append(token)
                 continue
             }
             if token.hasPrefix("--") {
@@ -69,12 +73,14 @@ public struct SendmailArguments: Sendable, Equatable {
                 } else {
                     // Another program's long option (msmtp's --account=...): the real sender's to read.
                     options.append(token)
+                    forRealSender.append(token)
                 }
                 continue
             }
             // A cluster of short options, as getopt reads it: flags until one that takes a value, whose value is
             // the rest of the word or else the next word.
             options.append(token)
+            forRealSender.append(token)
             var letters = Substring(token.dropFirst())
             while let letter = letters.first {
                 letters = letters.dropFirst()
@@ -90,6 +96,7 @@ public struct SendmailArguments: Sendable, Equatable {
                 if value.isEmpty && index < arguments.count && letter != "q" {
                     value = arguments[index]
                     options.append(value)
+                    forRealSender.append(value)
                     index += 1
                 }
                 switch letter {
@@ -108,8 +115,4 @@ public struct SendmailArguments: Sendable, Equatable {
 
     public func has(_ name: String) -> Bool { own[name] != nil }
 
-    /// What the real sender gets: sendmail's options, then `--` and the recipients when there are any.
-    public var forRealSender: [String] {
-        options + (recipients.isEmpty ? [] : ["--"] + recipients)
-    }
 }

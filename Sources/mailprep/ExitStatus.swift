@@ -14,7 +14,13 @@ import MailPrepCore
 /// | 69 | `serve`: cannot listen on the address (in use, no permission) |
 /// | 70 | internal error |
 /// | 73 | `fix`: the output cannot be written (exists without --force, no permission, disk full), or a file cannot be put into the share; nothing is left behind |
-/// | 78 | configuration: the configuration file or a `--limits` file is invalid, or attachments must be linked but no public share URL is set |
+/// | 75 | `sendmail`: temporary failure (the real sender's own 75 passes through); `probe`: timed out |
+/// | 76 | `probe`: TLS failed, or the server broke the protocol |
+/// | 78 | configuration: the configuration file or a `--limits` file is invalid, or attachments must be linked but no public share URL is set; `sendmail`: no real sender, or one that is mailprep itself |
+///
+/// `sendmail` passes the real sender's exit status through and refuses with 65; `git-validate` exits 1 for a patch over
+/// a limit; `probe` exits 1 for a server without SIZE and 69 when it cannot connect. Those commands use sysexits(3)
+/// numbers directly (`Sendmail`, `ProbeCommand`).
 ///
 /// When several apply (a folder), the highest wins: 70 > 78 > 73 > 66 > 65 > 1 > 0.
 enum ExitStatus: Int32 {

@@ -59,6 +59,13 @@ public struct SMTPProbe: Sendable {
     }
 
     public func run() async throws(SMTPProbeError) -> SMTPCapabilities {
+        try await session { session throws(SMTPProbeError) in session.capabilities }
+    }
+
+    /// Opens a session (greeting, EHLO, STARTTLS when offered or `requireTLS`, EHLO again), runs `body` in it, says
+    /// QUIT and closes. With `requireTLS`, a server that offers no STARTTLS is an error rather than a plain session.
+    public func session<T: Sendable>(requireTLS: Bool = false,
+                                     _ body: (SMTPSession) async throws(SMTPProbeError) -> T) async throws(SMTPProbeError) -> T {
         let replies = ReplyReader()
         let group = MultiThreadedEventLoopGroup.singleton
         let channel: any Channel
@@ -82,7 +89,8 @@ public struct SMTPProbe: Sendable {
         }
         let greeting = try await reply(replies, channel, step: "greeting", expect: 220)
         var ehlo = try await command("EHLO \(clientName)", replies, channel, step: "EHLO", expect: 250)
-        if security == nil, Self.keywords(ehlo).contains("STARTTLS") {
+        if security == nil && (requireTLS || Self.keywords(ehlo).contains("STARTTLS")) {
+            guard Self.keywords(ehlo).contains("STARTTLS") else { throw .tls("the server offers no STARTTLS") }
             // The reader puts TLS in front of itself as it reads the 220, in the same turn: nothing that came in
             // the clear after it can pass for an answer under TLS (RFC 3207, section 4.2).
             let (handler, waiter, handshake) = try tlsHandlers(on: channel)
@@ -99,7 +107,6 @@ public struct SMTPProbe: Sendable {
             // RFC 3207: what was said before TLS is forgotten; the extensions are asked again.
             ehlo = try await command("EHLO \(clientName)", replies, channel, step: "EHLO after STARTTLS", expect: 250)
         }
-        _ = try? await command("QUIT", replies, channel, step: "QUIT", expect: 221)
         let extensions = Array(ehlo.lines.dropFirst())
         var size: Int64?
         var auth: [String] = []
@@ -109,8 +116,11 @@ public struct SMTPProbe: Sendable {
             if keyword == "SIZE" { size = words.count > 1 ? Int64(words[1]) : 0 }
             if keyword == "AUTH" { auth = Array(words.dropFirst()) }
         }
-        return SMTPCapabilities(host: host, port: port, greeting: greeting.lines.first ?? "", security: security,
-                                extensions: extensions, size: size, authMechanisms: auth)
+        let capabilities = SMTPCapabilities(host: host, port: port, greeting: greeting.lines.first ?? "", security: security,
+                                            extensions: extensions, size: size, authMechanisms: auth)
+        let result = try await body(SMTPSession(capabilities: capabilities, channel: channel, replies: replies, timeout: timeout))
+        _ = try? await command("QUIT", replies, channel, step: "QUIT", expect: 221)
+        return result
     }
 
     static func keywords(_ reply: Reply) -> Set<String> {
@@ -123,7 +133,13 @@ public struct SMTPProbe: Sendable {
     }
 
     private func reply(_ replies: ReplyReader, _ channel: any Channel, step: String, expect: Int) async throws(SMTPProbeError) -> Reply {
-        let timeout = timeout
+        let answer = try await Self.reply(replies, channel, step: step, timeout: timeout)
+        guard answer.code == expect else { throw .unexpectedReply(step: step, reply: answer.lines.first.map { "\(answer.code) \($0)" } ?? "\(answer.code)") }
+        return answer
+    }
+
+    /// The next reply, whatever its code.
+    static func reply(_ replies: ReplyReader, _ channel: any Channel, step: String, timeout: TimeAmount) async throws(SMTPProbeError) -> Reply {
         let answer: Reply
         do {
             answer = try await channel.eventLoop.flatSubmit { replies.next(on: channel.eventLoop, timeout: timeout) }.get()
@@ -140,7 +156,6 @@ public struct SMTPProbe: Sendable {
         } catch {
             throw .closed(step)
         }
-        guard answer.code == expect else { throw .unexpectedReply(step: step, reply: answer.lines.first.map { "\(answer.code) \($0)" } ?? "\(answer.code)") }
         return answer
     }
 
@@ -331,5 +346,47 @@ final class HandshakeWaiter: ChannelInboundHandler, @unchecked Sendable {
     func channelInactive(context: ChannelHandlerContext) {
         finish(.failure(SMTPProbeError.closed("TLS")))
         context.fireChannelInactive()
+    }
+}
+
+/// An open SMTP session, after EHLO (and TLS): commands and their replies, whatever the code, and a message's data.
+public struct SMTPSession: Sendable {
+    public let capabilities: SMTPCapabilities
+    let channel: any Channel
+    let replies: ReplyReader
+    let timeout: TimeAmount
+
+    /// Sends one command line and gives the server's reply: code, and the text of each line.
+    public func command(_ text: String, step: String) async throws(SMTPProbeError) -> (code: Int, lines: [String]) {
+        do { try await channel.writeAndFlush(ByteBuffer(string: text + "\r\n")).get() } catch { throw .closed(step) }
+        let answer = try await SMTPProbe.reply(replies, channel, step: step, timeout: timeout)
+        return (answer.code, answer.lines)
+    }
+
+    /// After DATA's 354: the message in the file at `path` (CRLF lines), dot-stuffed (RFC 5321 section 4.5.2), then
+    /// the final "." line; gives the server's reply.
+    public func data(file path: String) async throws(SMTPProbeError) -> (code: Int, lines: [String]) {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw .closed("DATA") }
+        defer { try? handle.close() }
+        var atLineStart = true
+        var last: UInt8 = 0x0A
+        while true {
+            let chunk: Data
+            do { chunk = try handle.read(upToCount: 1 << 16) ?? Data() } catch { throw .closed("DATA") }
+            if chunk.isEmpty { break }
+            var out: [UInt8] = []
+            out.reserveCapacity(chunk.count + 64)
+            for byte in chunk {
+                if atLineStart && byte == UInt8(ascii: ".") { out.append(byte) }
+                out.append(byte)
+                atLineStart = byte == 0x0A
+                last = byte
+            }
+            do { try await channel.writeAndFlush(ByteBuffer(bytes: out)).get() } catch { throw .closed("DATA") }
+        }
+        let end = last == 0x0A ? ".\r\n" : "\r\n.\r\n"
+        do { try await channel.writeAndFlush(ByteBuffer(string: end)).get() } catch { throw .closed("DATA") }
+        let answer = try await SMTPProbe.reply(replies, channel, step: "end of data", timeout: timeout)
+        return (answer.code, answer.lines)
     }
 }

@@ -42,7 +42,11 @@ public enum Leftovers {
                 source.setEventHandler {
                     removeAll()
                     signal(number, SIG_DFL)
-                    raise(number)
+                    // To the process, not this thread: libdispatch's threads may hold the signal blocked, and a
+                    // raise() here would then wait for ever (a relay that SIGTERM did not end).
+                    kill(getpid(), number)
+                    usleep(200_000)
+                    _exit(128 + number)
                 }
                 source.resume()
                 sources.append(source)

@@ -119,6 +119,12 @@ public struct Catalog: Sendable {
     public var probeAuth: @Sendable (String) -> String
     public var probeSaved: @Sendable (_ server: String, _ path: String) -> String
     public var probeError: @Sendable (_ server: String, _ error: String) -> String
+    /// `mailprep relay`.
+    public var relayNoAuthYet: String
+    public var relayLoopbackOnly: @Sendable (String) -> String
+    public var relayListening: @Sendable (_ address: String, _ upstream: String) -> String
+    public var relayUpstreamFailed: @Sendable (_ upstream: String, _ reason: String) -> String
+    public var relayCouldNotFix: String
 }
 
 extension Catalog {
@@ -276,7 +282,12 @@ extension Catalog {
         probeNoSize: "no SIZE: the server does not say how large a message it takes",
         probeAuth: { "AUTH \($0)" },
         probeSaved: { server, path in "saved for \(server) in \(path); check, fix and sendmail use it for the senders that submission: in the configuration file sends through it" },
-        probeError: { server, error in "probe \(server): \(error)" }
+        probeError: { server, error in "probe \(server): \(error)" },
+        relayNoAuthYet: "relay: this version relays only to an upstream that needs no AUTH (--upstream-auth none); passing the client's AUTH through comes next",
+        relayLoopbackOnly: { "relay --listen \($0): loopback only in this version (127.0.0.1 or ::1); other addresses will need STARTTLS before AUTH" },
+        relayListening: { address, upstream in "relaying on smtp://\(address) to \(upstream)" },
+        relayUpstreamFailed: { upstream, reason in "upstream \(upstream) failed: \(reason); the message stays with you, try again later" },
+        relayCouldNotFix: "mailprep could not make it fit: send the files another way"
     )
 
     public static let traditionalChinese = Catalog(
@@ -429,6 +440,11 @@ extension Catalog {
         probeNoSize: "沒有 SIZE：伺服器沒有說明接受多大的郵件",
         probeAuth: { "AUTH \($0)" },
         probeSaved: { server, path in "已為 \(server) 記錄於 \(path)；設定檔 submission: 中經它寄出的寄件人，check、fix 及 sendmail 都會採用" },
-        probeError: { server, error in "probe \(server)：\(error)" }
+        probeError: { server, error in "probe \(server)：\(error)" },
+        relayNoAuthYet: "relay：此版本只會轉寄到不需 AUTH 的上游伺服器（--upstream-auth none）；轉交用戶端 AUTH 的功能稍後推出",
+        relayLoopbackOnly: { "relay --listen \($0)：此版本只接受本機位址（127.0.0.1 或 ::1）；其他位址須先以 STARTTLS 保護 AUTH" },
+        relayListening: { address, upstream in "正在 smtp://\(address) 接收郵件並轉寄到 \(upstream)" },
+        relayUpstreamFailed: { upstream, reason in "上游伺服器 \(upstream) 失敗：\(reason)；郵件仍在你那邊，請稍後再試" },
+        relayCouldNotFix: "mailprep 無法令郵件符合上限：請以其他方式傳送檔案"
     )
 }

@@ -1,0 +1,227 @@
+import ArgumentParser
+import Foundation
+import MailPrepCore
+import MailPrepSMTP
+import MIME
+import NIOCore
+
+/// `mailprep relay`: an SMTP server on this machine that mail clients send to; each message is judged against its
+/// envelope and the upstream server's own SIZE, then relayed (unchanged, or fixed) or refused with the reason.
+struct RelayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "relay",
+        abstract: "A local SMTP server for mail clients: judge each message, then relay it to the real submission server.",
+        discussion: """
+            The client's outgoing server is set to --listen (127.0.0.1:2587). A message that fits goes to --upstream \
+            as it came; one over a limit is fixed, refused (552 5.3.4 with the reason, which the client shows) or \
+            sent anyway, as --oversize says. The client hears 250 only once the upstream has taken the message; \
+            an upstream failure comes back as the upstream's own reply, so a 4xx keeps the message in the outbox. \
+            mailprep keeps no queue. This version relays only to an upstream that needs no AUTH (--upstream-auth \
+            none: a company relay that trusts this network, a local Postfix) and listens on loopback only.
+            """
+    )
+
+    @Option(help: ArgumentHelp("Address and port to listen on (loopback only; port 0 picks a free one).", valueName: "host:port"))
+    var listen = "127.0.0.1:2587"
+
+    @Option(help: ArgumentHelp("The real submission server.", valueName: "host:port"))
+    var upstream: String
+
+    @Option(help: ArgumentHelp("How to reach the upstream: starttls (required), tls (from the start), or none.", valueName: "mode"))
+    var upstreamTls = "starttls"
+
+    @Option(help: ArgumentHelp("passthrough (the client's AUTH replayed: not in this version) or none (the upstream trusts this machine).", valueName: "mode"))
+    var upstreamAuth = "passthrough"
+
+    @Option(help: ArgumentHelp("Over a limit: fix, refuse or warn (default: fix with a share URL, else refuse).", valueName: "mode"))
+    var oversize: String?
+
+    @Option(help: ArgumentHelp("Trust the upstream's certificate from this PEM file instead of the system's.", valueName: "file"))
+    var caFile: String?
+
+    @Flag(help: "Do not verify the upstream's certificate: for test servers only.")
+    var insecure = false
+
+    @Option(help: ArgumentHelp("Largest message taken from a client, in octets (default 200MB).", valueName: "size"))
+    var maxMessage = "200MB"
+
+    @Option(help: ArgumentHelp("A Maildir: a copy of each message as really sent after a fix.", valueName: "folder"))
+    var keep: String?
+
+    @OptionGroup var limitOptions: LimitOptions
+    @OptionGroup var shareFolder: ShareFolderOptions
+
+    @Option(help: ArgumentHelp("The share's public address, for links when fixing.", valueName: "url"))
+    var shareURL: String?
+
+    @Option(name: .long, help: ArgumentHelp("Language of refusals: en or zh-Hant (default: from LC_ALL, LC_MESSAGES, LANG).", valueName: "code"))
+    var lang: String?
+
+    func validate() throws {
+        guard ServeCommand.parse(listen: listen) != nil else { throw ValidationError("--listen \(listen): use host:port, e.g. 127.0.0.1:2587") }
+        guard ProbeCommand.parse(upstream) != nil else { throw ValidationError("--upstream \(upstream): use host:port") }
+        guard ["starttls", "tls", "none"].contains(upstreamTls) else { throw ValidationError("--upstream-tls \(upstreamTls): use starttls, tls or none") }
+        guard ["passthrough", "none"].contains(upstreamAuth) else { throw ValidationError("--upstream-auth \(upstreamAuth): use passthrough or none") }
+        if let oversize, !["fix", "refuse", "warn"].contains(oversize) { throw ValidationError("--oversize \(oversize): use fix, refuse or warn") }
+        guard ByteCount.parse(maxMessage) != nil else { throw ValidationError("--max-message \(maxMessage): not a size") }
+        if let lang, Language(code: lang) == nil { throw ValidationError("--lang \(lang): use en or zh-Hant") }
+    }
+
+    func run() async throws {
+        let language = lang.flatMap(Language.init(code:)) ?? Language.fromEnvironment(ProcessInfo.processInfo.environment)
+        let catalog = language.catalog
+        guard upstreamAuth == "none" else {
+            printError(catalog.relayNoAuthYet)
+            throw ExitStatus.configuration.code
+        }
+        let configuration = try shareFolder.configuration()
+        let policy = try limitOptions.policy(configuration)
+        guard let (host, port) = ServeCommand.parse(listen: listen), let (upHost, upPort) = ProbeCommand.parse(upstream) else { throw ExitCode(64) }
+        guard host == "127.0.0.1" || host == "::1" || host == "localhost" else {
+            printError(catalog.relayLoopbackOnly(listen))
+            throw ExitStatus.configuration.code
+        }
+        let probe = SMTPProbe(host: upHost, port: upPort, implicitTLS: upstreamTls == "tls", verify: !insecure, trustRoots: caFile)
+        let shareURL = self.shareURL ?? configuration.shareURL
+        let relay = Relay(probe: probe, requireTLS: upstreamTls == "starttls", policy: policy, catalog: catalog,
+                          oversize: oversize ?? configuration.oversize ?? (shareURL == nil ? "refuse" : "fix"),
+                          fixArguments: fixArguments(language: language), keep: keep, store: shareFolder.store(configuration))
+        var limits = SMTPServer.Limits()
+        limits.maximumMessageBytes = ByteCount.parse(maxMessage) ?? limits.maximumMessageBytes
+        let temporary = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
+        Leftovers.sweep(folder: temporary)
+        Leftovers.removeOnSignals()
+        let server = SMTPServer(host: host, port: port, name: "mailprep", limits: limits, spoolPrefix: temporary + "/" + Leftovers.marker) { incoming in
+            await relay.deliver(incoming)
+        }
+        do {
+            try await server.run { port in printError(catalog.relayListening("\(host):\(port)", "\(upHost):\(upPort)")) }
+        } catch {
+            printError(catalog.serveCannotListen(listen, "\(error)"))
+            throw ExitStatus.unavailable.code
+        }
+    }
+
+    /// `mailprep fix`'s options for a message that must be fixed: the share and its address from these flags.
+    func fixArguments(language: Language) -> [String] {
+        var arguments = ["--strategy", "auto", "--lang", language.rawValue]
+        if let share = shareFolder.share { arguments += ["--share", share] }
+        if let config = shareFolder.config { arguments += ["--config", config] }
+        if let shareURL { arguments += ["--share-url", shareURL] }
+        return arguments
+    }
+}
+
+/// What the relay does with each message a client hands over.
+struct Relay: Sendable {
+    var probe: SMTPProbe
+    var requireTLS: Bool
+    var policy: LimitPolicy
+    var catalog: Catalog
+    var oversize: String
+    var fixArguments: [String]
+    var keep: String?
+    var store: ShareStore
+    let log = AccessLog()
+
+    func deliver(_ incoming: SMTPIncoming) async -> SMTPReply {
+        let reply: SMTPReply
+        var decision = "relayed"
+        do {
+            reply = try await probe.session(requireTLS: requireTLS) { session throws(SMTPProbeError) -> SMTPReply in
+                let (reply, done) = await judgeAndSend(incoming, session: session)
+                decision = done
+                return reply
+            }
+        } catch {
+            decision = "upstream-failed"
+            reply = SMTPReply(code: 451, lines: ["4.4.1 " + catalog.relayUpstreamFailed(probe.host + ":\(probe.port)", "\(error)")])
+        }
+        // One line per message: who, how big, what was decided, what the client heard. No bodies, no credentials.
+        // The same log as serve's: a thread of its own, so a slow reader never holds up a message.
+        log.write("\(LinkBlock.isoDate(Date())) from=<\(TerminalText.escaped(incoming.from))> recipients=\(incoming.recipients.count) "
+                  + "bytes=\(incoming.bytes) \(decision) \(reply.code)")
+        return reply
+    }
+
+    /// Judges the message by its envelope and the upstream's SIZE, then relays it, fixed if need be, or refuses it.
+    func judgeAndSend(_ incoming: SMTPIncoming, session: SMTPSession) async -> (SMTPReply, String) {
+        guard let message = try? MessageReader.parse(path: incoming.spool) else {
+            return (SMTPReply(code: 554, lines: ["5.6.0 " + catalog.sendNotAMessage]), "refused")
+        }
+        var policy = self.policy
+        let sender = incoming.from.isEmpty ? Envelope.headerSender(of: message) : Mailbox(address: incoming.from)
+        if let size = session.capabilities.size, size > 0, let sender {
+            // The upstream's own word counts for this sender, as a probe --save'd figure would.
+            policy.submissionSizes[sender.address.lowercased()] = ProviderEntry.SMTPSize(
+                bytes: size, host: probe.host + ":\(probe.port)", observed: LinkBlock.isoDate(Date()), source: "EHLO SIZE of the upstream")
+        }
+        let envelope = Envelope(sender: sender, recipients: incoming.recipients.map { Mailbox(address: $0) })
+        let check = MessageCheck(policy: policy, envelope: envelope)
+        guard case .checked(let result) = check.check(message, file: "-") else {
+            return (SMTPReply(code: 554, lines: ["5.6.0 " + catalog.sendNotAMessage]), "refused")
+        }
+        if result.fits { return (await send(incoming.spool, incoming, session: session), "relayed") }
+        let binding = result.binding
+        let whose = Sendmail.whose(binding, catalog: catalog)
+        let refusal = catalog.sendRefused(ByteCount.human(result.wireBytes), ByteCount.human(binding.bytes), whose,
+                                          ByteCount.human(-binding.headroomBytes))
+        switch oversize {
+        case "warn":
+            return (await send(incoming.spool, incoming, session: session), "relayed-over")
+        case "fix":
+            let folder = (ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp") + "/" + Leftovers.marker + "relay-fix-\(UInt32.random(in: 0...UInt32.max))"
+            guard mkdir(folder, 0o700) == 0 else { return (SMTPReply(code: 451, lines: ["4.3.0 cannot make a temporary folder"]), "failed") }
+            Leftovers.register(folder)
+            defer {
+                try? FileManager.default.removeItem(atPath: folder)
+                Leftovers.unregister(folder)
+            }
+            let output = folder + "/message.eml"
+            guard let command = try? FixCommand.parse(fixArguments + [incoming.spool]), let options = try? command.fixOptions(),
+                  let fixed = try? FixJob(check: check, options: options).run(input: incoming.spool, output: .file(output), force: true, planOnly: false),
+                  fixed.fits, fixed.output != nil else {
+                return (SMTPReply(code: 552, lines: ["5.3.4 " + refusal, catalog.relayCouldNotFix]), "refused")
+            }
+            let reply = await send(output, incoming, session: session)
+            if reply.code != 250 {
+                var seen = Set<String>()
+                for entry in fixed.plan.links.compactMap(\.shared) where seen.insert(entry.token).inserted { store.remove(entry) }
+            } else if let keep {
+                try? Maildir.deliver(file: output, into: keep)
+            }
+            return (reply, reply.code == 250 ? "fixed" : "fixed-upstream-failed")
+        default:
+            var lines = ["5.3.4 " + refusal]
+            let shareURL = fixArguments.firstIndex(of: "--share-url") != nil
+            if let hint = Sendmail(environment: ProcessInfo.processInfo.environment).compressionHint(incoming.spool, check: check, shareURL: shareURL ? "" : nil, catalog: catalog) {
+                lines.append(hint)
+            }
+            return (SMTPReply(code: 552, lines: lines), "refused")
+        }
+    }
+
+    /// MAIL, RCPT for each recipient, DATA: the first reply that is not a success comes back to the client as it
+    /// is (and the upstream transaction is reset), so nothing is half-sent.
+    func send(_ file: String, _ incoming: SMTPIncoming, session: SMTPSession) async -> SMTPReply {
+        do {
+            let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int64) ?? 0
+            let sizeParameter = session.capabilities.size != nil ? " SIZE=\(size)" : ""
+            var reply = try await session.command("MAIL FROM:<\(incoming.from)>\(sizeParameter)", step: "MAIL")
+            guard reply.code == 250 else { return SMTPReply(code: reply.code, lines: reply.lines) }
+            for recipient in incoming.recipients {
+                reply = try await session.command("RCPT TO:<\(recipient)>", step: "RCPT")
+                guard reply.code == 250 || reply.code == 251 else {
+                    _ = try? await session.command("RSET", step: "RSET")
+                    return SMTPReply(code: reply.code, lines: reply.lines)
+                }
+            }
+            reply = try await session.command("DATA", step: "DATA")
+            guard reply.code == 354 else { return SMTPReply(code: reply.code, lines: reply.lines) }
+            reply = try await session.data(file: file)
+            return SMTPReply(code: reply.code, lines: reply.lines)
+        } catch {
+            return SMTPReply(code: 451, lines: ["4.4.2 " + catalog.relayUpstreamFailed(probe.host + ":\(probe.port)", "\(error)")])
+        }
+    }
+}

@@ -115,6 +115,8 @@ final class SMTPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? IdleStateHandler.IdleStateEvent, event == .read {
+            // The client waits for our answer while a message is delivered: that silence is ours, not its.
+            guard !delivering else { return }
             send(SMTPReply(code: 421, lines: ["4.4.2 \(server.name) idle too long, closing"]), context: context)
             context.close(promise: nil)
             return

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import MailPrepCore
 
 /// `mailprep relay` between a mail client (Python's smtplib) and an upstream (a Postfix of the test's own).
 @Suite("mailprep relay", .serialized, .enabled(if: Postfix.available, "needs root and Debian's postfix (CI has both)"))
@@ -81,5 +82,43 @@ struct RelayCommandTests {
         let log = try String(contentsOf: relay.log, encoding: .utf8)
         #expect(log.contains("from=<chan@example.hk> recipients=1") && log.contains(" relayed 250") && log.contains(" refused 552"), "\(log)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix("mailprep-p") }.isEmpty, "no spool left")
+    }
+}
+
+extension RelayCommandTests {
+    @Test("the upstream's own SIZE decides (from its EHLO); --oversize warn relays anyway; fix relays the fitted message with its link")
+    func upstreamSizeWarnAndFix() throws {
+        let postfix = try Postfix(limit: 1_000_000)
+        defer { postfix.stop() }
+        let folder = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let big = folder.appendingPathComponent("big.eml")
+        try SendmailCommandTests.message(attachment: 900_000).write(to: big)
+
+        // No --limit: the sender's domain is unknown (10.24 MB by default), but the upstream says 1,000,000.
+        let judged = try Relay(upstream: postfix.port, folder: folder, extra: [])
+        let refused = try Self.smtplib(port: judged.port, message: big)
+        judged.stop()
+        #expect(refused.hasPrefix("552 5.3.4 not sent: the message is 1.2 MB, over the 1.0 MB limit of sender chan@example.hk (127.0.0.1:\(postfix.port))"),
+                "\(refused)")
+
+        let warned = try Relay(upstream: postfix.port, folder: folder, extra: ["--limit", "1MB", "--margin", "900kB", "--oversize", "warn"])
+        let small = folder.appendingPathComponent("small.eml")
+        try SendmailCommandTests.message(attachment: 200_000).write(to: small)
+        #expect(try Self.smtplib(port: warned.port, message: small) == "sent\n")
+        warned.stop()
+        #expect(postfix.waitForDelivery(count: 1).count == 1)
+        #expect(try String(contentsOf: warned.log, encoding: .utf8).contains(" relayed-over 250"))
+
+        let share = folder.appendingPathComponent("share").path
+        let fixing = try Relay(upstream: postfix.port, folder: folder,
+                               extra: ["--share", share, "--share-url", "https://files.example.org/m/"])
+        #expect(try Self.smtplib(port: fixing.port, message: big) == "sent\n")
+        fixing.stop()
+        let delivered = postfix.waitForDelivery(count: 2)
+        #expect(delivered.count == 2)
+        let entry = try #require(ShareStore(root: share).list().first)
+        #expect(String(decoding: delivered.last ?? Data(), as: UTF8.self).contains("https://files.example.org/m/\(entry.token)/"))
+        #expect(try String(contentsOf: fixing.log, encoding: .utf8).contains(" fixed 250"))
     }
 }

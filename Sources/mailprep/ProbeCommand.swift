@@ -73,11 +73,11 @@ struct ProbeCommand: AsyncParsableCommand {
         let capabilities: SMTPCapabilities
         do { capabilities = try await probe.run() } catch {
             let (text, status): (String, Int32) = switch error {
-            case .cannotConnect(let reason): ("cannot connect: \(reason)", 69)
-            case .timedOut(let step): ("no answer within \(Int(timeout)) s (\(step))", 75)
-            case .tls(let reason): ("TLS failed: \(reason)", 76)
-            case .unexpectedReply(let step, let reply): ("unexpected reply to \(step): \(TerminalText.escaped(reply))", 76)
-            case .closed(let step): ("the server closed the connection" + (step.isEmpty ? "" : " (\(step))"), 76)
+            case .cannotConnect(let reason): (catalog.probeCannotConnect(reason), 69)
+            case .timedOut(let step): (catalog.probeTimedOut(Int(timeout), step), 75)
+            case .tls(let reason): (catalog.probeTLSFailed(reason), 76)
+            case .unexpectedReply(let step, let reply): (catalog.probeUnexpectedReply(step, TerminalText.escaped(reply)), 76)
+            case .closed(let step): (catalog.probeClosed(step), 76)
             }
             printError(catalog.probeError(name, text))
             if json {

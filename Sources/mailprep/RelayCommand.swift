@@ -170,13 +170,10 @@ struct Relay: Sendable {
         case "warn":
             return (await send(incoming.spool, incoming, session: session), "relayed-over")
         case "fix":
-            let folder = (ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp") + "/" + Leftovers.marker + "relay-fix-\(UInt32.random(in: 0...UInt32.max))"
-            guard mkdir(folder, 0o700) == 0 else { return (SMTPReply(code: 451, lines: ["4.3.0 cannot make a temporary folder"]), "failed") }
-            Leftovers.register(folder)
-            defer {
-                try? FileManager.default.removeItem(atPath: folder)
-                Leftovers.unregister(folder)
+            guard let folder = Leftovers.makeFolder(in: ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp", purpose: "relay-fix") else {
+                return (SMTPReply(code: 451, lines: ["4.3.0 cannot make a temporary folder"]), "failed")
             }
+            defer { Leftovers.removeFolder(folder) }
             let output = folder + "/message.eml"
             guard let command = try? FixCommand.parse(fixArguments + [incoming.spool]), let options = try? command.fixOptions(),
                   let fixed = try? FixJob(check: check, options: options).run(input: incoming.spool, output: .file(output), force: true, planOnly: false),
@@ -185,8 +182,7 @@ struct Relay: Sendable {
             }
             let reply = await send(output, incoming, session: session)
             if reply.code != 250 {
-                var seen = Set<String>()
-                for entry in fixed.plan.links.compactMap(\.shared) where seen.insert(entry.token).inserted { store.remove(entry) }
+                fixed.takeBackShared(from: store)
             } else if let keep {
                 try? Maildir.deliver(file: output, into: keep)
             }

@@ -184,21 +184,17 @@ struct Sendmail {
             if let value = arguments.value(name) { fixArguments += ["--" + name, value] }
         }
         if arguments.has("protect") { fixArguments.append("--protect") }
-        // Named and registered as every temporary file is: gone on Ctrl-C or SIGTERM, swept after a kill -9.
-        let folder = (environment["TMPDIR"] ?? "/tmp") + "/" + Leftovers.marker + "sendmail-\(UInt32.random(in: 0...UInt32.max))"
-        guard mkdir(folder, 0o700) == 0 else {
-            printError("\(folder): \(String(cString: strerror(errno)))")
+        let temporary = environment["TMPDIR"] ?? "/tmp"
+        guard let folder = Leftovers.makeFolder(in: temporary, purpose: "sendmail") else {
+            printError("\(temporary): \(String(cString: strerror(errno)))")
             return Self.temporaryFailure
         }
-        Leftovers.register(folder)
-        defer {
-            try? FileManager.default.removeItem(atPath: folder)
-            Leftovers.unregister(folder)
-        }
+        defer { Leftovers.removeFolder(folder) }
         let output = folder + "/message.eml"
         let fixed: FixResult
+        let command: FixCommand
         do {
-            let command = try FixCommand.parse(fixArguments + [path])
+            command = try FixCommand.parse(fixArguments + [path])
             fixed = try FixJob(check: check, options: try command.fixOptions()).run(input: path, output: .file(output), force: true, planOnly: false)
         } catch let error as FixError {
             let failure = FixCommand.describe(error, catalog: catalog)
@@ -216,22 +212,16 @@ struct Sendmail {
             printError("\(error)")
             return Self.usage
         }
-        let shared = fixed.plan.links.compactMap(\.shared)
-        let store = shared.isEmpty ? nil : (try? FixCommand.parse(fixArguments + [path]))?.shareFolder.store(configuration)
-        func removeShared() -> Int {
-            guard let store else { return 0 }
-            var seen = Set<String>()
-            return shared.filter { seen.insert($0.token).inserted && store.remove($0) }.count
-        }
+        let store = command.shareFolder.store(configuration)
         guard fixed.fits, fixed.output != nil else {
             printError(catalog.sendFixNotEnough(ByteCount.human(fixed.wireBytes ?? fixed.predictedWireBytes)))
-            _ = removeShared()
+            fixed.takeBackShared(from: store)
             record(log, result: result, action: "refused", fixed: fixed)
             return Self.dataError
         }
         let status = exec(via, arguments.forRealSender, input: output, catalog: catalog)
         guard status == 0 else {
-            printError(catalog.sendRealSenderFailed(status, removeShared()))
+            printError(catalog.sendRealSenderFailed(status, fixed.takeBackShared(from: store)))
             return status
         }
         if let keep = arguments.value("keep") {
@@ -374,7 +364,9 @@ enum SendLogText {
         let time = object["time"] as? String ?? "?"
         let action = object["action"] as? String ?? "?"
         lines.append("\(time)  \(action)  \(object["subject"] as? String ?? "")")
-        if let from = object["from"] as? String { lines.append("  from \(from) to " + ((object["recipients"] as? [String]) ?? []).joined(separator: ", ")) }
+        if let from = object["from"] as? String {
+            lines.append("  " + catalog.sendLogFromTo(from, ((object["recipients"] as? [String]) ?? []).joined(separator: ", ")))
+        }
         let before = (object["wireBytes"] as? Int).map { ByteCount.human(Int64($0)) } ?? "?"
         let after = (object["fixedWireBytes"] as? Int).map { " → " + ByteCount.human(Int64($0)) } ?? ""
         lines.append("  \(before)\(after)")

@@ -57,6 +57,14 @@ public struct FixResult: Sendable {
     public var hasAttachments = true
 
     public var fits: Bool { plan.fits }
+
+    /// Deletes the share entries this fix linked to (each once; a bundle's members share one), for a message that
+    /// then was not sent. Returns how many went.
+    @discardableResult
+    public func takeBackShared(from store: ShareStore) -> Int {
+        var seen = Set<String>()
+        return plan.links.compactMap(\.shared).filter { seen.insert($0.token).inserted && store.remove($0) }.count
+    }
     public var binding: AppliedLimit? { plan.limits.min { $0.headroomBytes < $1.headroomBytes } }
 }
 

@@ -26,6 +26,20 @@ public enum Leftovers {
         lock.withLock { _ = paths.remove(path) }
     }
 
+    /// A private folder (0700) in `parent`, named with this process's marker and registered: gone with the process
+    /// on a signal, swept after a kill -9, and by `removeFolder` when done. Nil (errno set) when it cannot be made.
+    public static func makeFolder(in parent: String, purpose: String) -> String? {
+        let folder = parent + "/" + marker + purpose + "-\(UInt32.random(in: 0...UInt32.max))"
+        guard mkdir(folder, 0o700) == 0 else { return nil }
+        register(folder)
+        return folder
+    }
+
+    public static func removeFolder(_ folder: String) {
+        try? FileManager.default.removeItem(atPath: folder)
+        unregister(folder)
+    }
+
     /// Removes every registered path now (a signal is ending the process).
     static func removeAll() {
         let all = lock.withLock { paths }

@@ -101,6 +101,7 @@ public struct Catalog: Sendable {
     public var sendNoLog: @Sendable (String) -> String
     public var sendBadOversize: @Sendable (String) -> String
     public var sendNotAMessage: String
+    public var sendLogFromTo: @Sendable (_ from: String, _ to: String) -> String
     /// `mailprep git-validate`, git send-email's hook.
     public var gitFits: @Sendable (_ patch: String, _ size: String, _ judged: String, _ from: String) -> String
     public var gitOver: @Sendable (_ patch: String, _ size: String, _ whose: String, _ limit: String, _ over: String) -> String
@@ -119,6 +120,11 @@ public struct Catalog: Sendable {
     public var probeAuth: @Sendable (String) -> String
     public var probeSaved: @Sendable (_ server: String, _ path: String) -> String
     public var probeError: @Sendable (_ server: String, _ error: String) -> String
+    public var probeCannotConnect: @Sendable (_ reason: String) -> String
+    public var probeTimedOut: @Sendable (_ seconds: Int, _ step: String) -> String
+    public var probeTLSFailed: @Sendable (_ reason: String) -> String
+    public var probeUnexpectedReply: @Sendable (_ step: String, _ reply: String) -> String
+    public var probeClosed: @Sendable (_ step: String) -> String
     /// `mailprep relay`.
     public var relayNoAuthYet: String
     public var relayLoopbackOnly: @Sendable (String) -> String
@@ -261,6 +267,7 @@ extension Catalog {
         sendNoLog: { "no message has been changed by mailprep sendmail yet (the log is \($0))" },
         sendBadOversize: { "oversize \($0): use fix, refuse or warn" },
         sendNotAMessage: "not sent: standard input is not a message (no header fields at the start)",
+        sendLogFromTo: { from, to in "from \(from) to \(to)" },
         gitFits: { patch, size, judged, from in "\(patch): \(size), fits (judged for \(judged); \(from))" },
         gitOver: { patch, size, whose, limit, over in "\(patch) is \(size), over the \(limit) limit of \(whose) by \(over): git send-email sends none of the series" },
         gitJudged: { judged, from in "judged for \(judged) (\(from))" },
@@ -283,6 +290,11 @@ extension Catalog {
         probeAuth: { "AUTH \($0)" },
         probeSaved: { server, path in "saved for \(server) in \(path); check, fix and sendmail use it for the senders that submission: in the configuration file sends through it" },
         probeError: { server, error in "probe \(server): \(error)" },
+        probeCannotConnect: { "cannot connect: \($0)" },
+        probeTimedOut: { seconds, step in "no answer within \(seconds) s (\(step))" },
+        probeTLSFailed: { "TLS failed: \($0)" },
+        probeUnexpectedReply: { step, reply in "unexpected reply to \(step): \(reply)" },
+        probeClosed: { "the server closed the connection" + ($0.isEmpty ? "" : " (\($0))") },
         relayNoAuthYet: "relay: this version relays only to an upstream that needs no AUTH (--upstream-auth none); passing the client's AUTH through comes next",
         relayLoopbackOnly: { "relay --listen \($0): loopback only in this version (127.0.0.1 or ::1); other addresses will need STARTTLS before AUTH" },
         relayListening: { address, upstream in "relaying on smtp://\(address) to \(upstream)" },
@@ -419,6 +431,7 @@ extension Catalog {
         sendNoLog: { "mailprep sendmail 尚未更改過任何郵件（記錄檔為 \($0)）" },
         sendBadOversize: { "oversize \($0)：請用 fix、refuse 或 warn" },
         sendNotAMessage: "未寄出：標準輸入不是郵件（開頭沒有標頭欄位）",
+        sendLogFromTo: { from, to in "寄件人 \(from)，收件人 \(to)" },
         gitFits: { patch, size, judged, from in "\(patch)：\(size)，可以寄出（按 \(judged) 判斷；\(from)）" },
         gitOver: { patch, size, whose, limit, over in "\(patch) 有 \(size)，超出\(whose)的 \(limit) 上限 \(over)：git send-email 不會寄出這組修補的任何一封" },
         gitJudged: { judged, from in "按 \(judged) 判斷（\(from)）" },
@@ -441,6 +454,11 @@ extension Catalog {
         probeAuth: { "AUTH \($0)" },
         probeSaved: { server, path in "已為 \(server) 記錄於 \(path)；設定檔 submission: 中經它寄出的寄件人，check、fix 及 sendmail 都會採用" },
         probeError: { server, error in "probe \(server)：\(error)" },
+        probeCannotConnect: { "無法連線：\($0)" },
+        probeTimedOut: { seconds, step in "\(seconds) 秒內沒有回應（\(step)）" },
+        probeTLSFailed: { "TLS 失敗：\($0)" },
+        probeUnexpectedReply: { step, reply in "\(step) 的回應不符 SMTP：\(reply)" },
+        probeClosed: { "伺服器已中斷連線" + ($0.isEmpty ? "" : "（\($0)）") },
         relayNoAuthYet: "relay：此版本只會轉寄到不需 AUTH 的上游伺服器（--upstream-auth none）；轉交用戶端 AUTH 的功能稍後推出",
         relayLoopbackOnly: { "relay --listen \($0)：此版本只接受本機位址（127.0.0.1 或 ::1）；其他位址須先以 STARTTLS 保護 AUTH" },
         relayListening: { address, upstream in "正在 smtp://\(address) 接收郵件並轉寄到 \(upstream)" },

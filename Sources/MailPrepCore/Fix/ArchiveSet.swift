@@ -76,10 +76,9 @@ final class ArchiveSet: @unchecked Sendable {
 
     private func makeOne(_ group: [FixAction], message: Message, source: SourceFile, format: ArchiveFormat, date: Int64) throws -> Made {
         let start = DispatchTime.now()
-        guard let (descriptor, path) = temporaryFile("\(folder)/.\(Leftovers.marker)archive-") else {
+        guard let (descriptor, path) = Leftovers.makeFile("\(folder)/.\(Leftovers.marker)archive-") else {
             throw FileError(path: folder, errno: errno, operation: "create")
         }
-        Leftovers.register(path)
         defer { close(descriptor) }
         do {
             let level = group[0].level ?? 6

@@ -20,12 +20,11 @@ final class AtomicFile {
         let slash = path.lastIndex(of: "/")
         let folder = slash.map { String(path[..<$0]) } ?? "."
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        guard let (descriptor, temporaryPath) = temporaryFile("\(folder.isEmpty ? "/" : folder)/.\(name).\(Leftovers.marker)") else {
+        guard let (descriptor, temporaryPath) = Leftovers.makeFile("\(folder.isEmpty ? "/" : folder)/.\(name).\(Leftovers.marker)") else {
             throw FileError(path: path, errno: errno, operation: "create")
         }
         self.descriptor = descriptor
         self.temporaryPath = temporaryPath
-        Leftovers.register(temporaryPath)
         fchmod(descriptor, mode & 0o777)
     }
 
@@ -40,14 +39,16 @@ final class AtomicFile {
         guard fsync(descriptor) == 0 else { throw FileError(path: target, errno: errno, operation: "sync") }
         close(descriptor)
         descriptor = -1
-        if replace {
-            guard rename(temporaryPath, target) == 0 else { throw FileError(path: target, errno: errno, operation: "rename") }
-        } else {
-            guard link(temporaryPath, target) == 0 else { throw FileError(path: target, errno: errno, operation: "create") }
-            unlink(temporaryPath)
+        try Leftovers.step { () throws(FileError) in
+            if replace {
+                guard rename(temporaryPath, target) == 0 else { throw FileError(path: target, errno: errno, operation: "rename") }
+            } else {
+                guard link(temporaryPath, target) == 0 else { throw FileError(path: target, errno: errno, operation: "create") }
+                unlink(temporaryPath)
+            }
+            done = true
+            Leftovers.unregister(temporaryPath)
         }
-        done = true
-        Leftovers.unregister(temporaryPath)
         Self.syncFolder(of: target)
     }
 
@@ -83,11 +84,10 @@ public final class SpooledInput {
     public init() throws {
         let folder = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
         Leftovers.sweep(folder: folder)
-        guard let (descriptor, path) = temporaryFile("\(folder)/\(Leftovers.marker)stdin-") else {
+        guard let (descriptor, path) = Leftovers.makeFile("\(folder)/\(Leftovers.marker)stdin-") else {
             throw FileError(path: folder, errno: errno, operation: "create")
         }
         self.path = path
-        Leftovers.register(path)
         defer { close(descriptor) }
         var sink = FileSink(descriptor: descriptor, path: path)
         var buffer = [UInt8](repeating: 0, count: 1 << 18)

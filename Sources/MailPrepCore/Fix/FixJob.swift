@@ -309,7 +309,7 @@ public struct FixJob: Sendable {
             var sink = FileSink(descriptor: 1, path: "-")
             try writer.write(into: &sink)
             try sink.flush()
-            try publish()
+            try Leftovers.step { try publish() }
             return (sink.written, predicted.wireBytes)
         }
         let file = try AtomicFile(path: outputPath, mode: mode)
@@ -319,11 +319,14 @@ public struct FixJob: Sendable {
         guard sink.written == predicted.bytes else {
             throw FileError(path: outputPath, errno: EIO, operation: "write (size differs from the prediction)")
         }
-        try publish()
-        if let backup {
-            guard link(outputPath, backup) == 0 else { throw FileError(path: backup, errno: errno, operation: "create backup") }
+        // One step for a signal: the shared files and the message appear together, or neither does.
+        try Leftovers.step {
+            try publish()
+            if let backup {
+                guard link(outputPath, backup) == 0 else { throw FileError(path: backup, errno: errno, operation: "create backup") }
+            }
+            try file.commit(replace: replace)
         }
-        try file.commit(replace: replace)
         let written = try MessageReader.parse(path: outputPath, limits: check.parserLimits)
         return (sink.written, written.wireBytes)
     }

@@ -17,6 +17,35 @@ public enum Leftovers {
     private static let lock = Lock()
     nonisolated(unsafe) private static var paths: Set<String> = []
     nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
+    /// Held while a temporary file is made and registered, or moved into sight and unregistered; a signal's
+    /// clean-up takes it and keeps it, so it sees every such step either not begun or done, and none begins after.
+    nonisolated(unsafe) private static let steps: UnsafeMutablePointer<pthread_mutex_t> = {
+        let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        var attributes = pthread_mutexattr_t()
+        pthread_mutexattr_init(&attributes)
+        pthread_mutexattr_settype(&attributes, Int32(PTHREAD_MUTEX_RECURSIVE))
+        pthread_mutex_init(mutex, &attributes)
+        pthread_mutexattr_destroy(&attributes)
+        return mutex
+    }()
+
+    /// Runs `body`, which makes a temporary path and registers it, or moves one into place and unregisters it, as
+    /// one step for a signal's clean-up: without it, Ctrl-C between `mkdir` and `register` left the folder behind,
+    /// and one between publishing a shared file and writing its message left a link to nothing.
+    public static func step<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+        pthread_mutex_lock(steps)
+        defer { pthread_mutex_unlock(steps) }
+        return try body()
+    }
+
+    /// `mkstemp` of `prefix` plus six characters, registered in the same step. Nil (errno set) on failure.
+    public static func makeFile(_ prefix: String) -> (descriptor: Int32, path: String)? {
+        step {
+            guard let made = temporaryFile(prefix) else { return nil }
+            register(made.path)
+            return made
+        }
+    }
 
     public static func register(_ path: String) {
         lock.withLock { _ = paths.insert(path) }
@@ -30,9 +59,11 @@ public enum Leftovers {
     /// on a signal, swept after a kill -9, and by `removeFolder` when done. Nil (errno set) when it cannot be made.
     public static func makeFolder(in parent: String, purpose: String) -> String? {
         let folder = parent + "/" + marker + purpose + "-\(UInt32.random(in: 0...UInt32.max))"
-        guard mkdir(folder, 0o700) == 0 else { return nil }
-        register(folder)
-        return folder
+        return step {
+            guard mkdir(folder, 0o700) == 0 else { return nil }
+            register(folder)
+            return folder
+        }
     }
 
     public static func removeFolder(_ folder: String) {
@@ -54,6 +85,8 @@ public enum Leftovers {
                 signal(number, SIG_IGN)
                 let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
                 source.setEventHandler {
+                    // Never unlocked: the process ends here, and no step may begin after the clean-up.
+                    pthread_mutex_lock(steps)
                     removeAll()
                     signal(number, SIG_DFL)
                     // To the process, not this thread: libdispatch's threads may hold the signal blocked, and a

@@ -162,8 +162,16 @@ public struct ShareStore: Sendable {
         let staging = stagingPath(token)
         // The token folder and file are the owner's alone unless `access` says otherwise; chmod, since umask
         // could only take permissions away.
-        guard mkdir(staging, access.folderMode) == 0, chmod(staging, access.folderMode) == 0 else { throw .write(FileError(path: staging, errno: errno, operation: "create folder")) }
-        Leftovers.register(staging)
+        try Leftovers.step { () throws(ShareError) in
+            guard mkdir(staging, access.folderMode) == 0 else { throw .write(FileError(path: staging, errno: errno, operation: "create folder")) }
+            Leftovers.register(staging)
+            guard chmod(staging, access.folderMode) == 0 else {
+                let failure = FileError(path: staging, errno: errno, operation: "create folder")
+                rmdir(staging)
+                Leftovers.unregister(staging)
+                throw .write(failure)
+            }
+        }
         var committed = false
         defer {
             if !committed {
@@ -218,8 +226,10 @@ public struct ShareStore: Sendable {
     private func publish(token: String) throws {
         let staging = stagingPath(token)
         let folder = root + "/" + token
-        guard rename(staging, folder) == 0 else { throw FileError(path: folder, errno: errno, operation: "move into the share") }
-        Leftovers.unregister(staging)
+        try Leftovers.step { () throws(FileError) in
+            guard rename(staging, folder) == 0 else { throw FileError(path: folder, errno: errno, operation: "move into the share") }
+            Leftovers.unregister(staging)
+        }
         AtomicFile.syncFolder(of: folder)
         AtomicFile.syncFolder(of: staging)
     }

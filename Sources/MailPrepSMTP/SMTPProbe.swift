@@ -66,6 +66,20 @@ public struct SMTPProbe: Sendable {
     /// QUIT and closes. With `requireTLS`, a server that offers no STARTTLS is an error rather than a plain session.
     public func session<T: Sendable>(requireTLS: Bool = false,
                                      _ body: (SMTPSession) async throws(SMTPProbeError) -> T) async throws(SMTPProbeError) -> T {
+        let session = try await open(requireTLS: requireTLS)
+        do {
+            let result = try await body(session)
+            await session.close()
+            return result
+        } catch {
+            await session.close()
+            throw error
+        }
+    }
+
+    /// Opens a session as `session` does and leaves it open: the caller says `close()` when done (a relay keeps one
+    /// per client connection, so that the client's AUTH and its messages go through the same upstream session).
+    public func open(requireTLS: Bool = false) async throws(SMTPProbeError) -> SMTPSession {
         let replies = ReplyReader()
         let group = MultiThreadedEventLoopGroup.singleton
         let channel: any Channel
@@ -81,7 +95,16 @@ public struct SMTPProbe: Sendable {
         } catch {
             throw .cannotConnect(Self.describe(error))
         }
-        defer { channel.close(promise: nil) }
+        do {
+            return try await greet(channel, replies: replies, requireTLS: requireTLS)
+        } catch {
+            channel.close(promise: nil)
+            throw error
+        }
+    }
+
+    /// Greeting, EHLO, TLS, EHLO again: the session's capabilities.
+    private func greet(_ channel: any Channel, replies: ReplyReader, requireTLS: Bool) async throws(SMTPProbeError) -> SMTPSession {
         var security: String?
         if implicitTLS {
             try await startTLS(on: channel, step: "TLS")
@@ -118,9 +141,7 @@ public struct SMTPProbe: Sendable {
         }
         let capabilities = SMTPCapabilities(host: host, port: port, greeting: greeting.lines.first ?? "", security: security,
                                             extensions: extensions, size: size, authMechanisms: auth)
-        let result = try await body(SMTPSession(capabilities: capabilities, channel: channel, replies: replies, timeout: timeout))
-        _ = try? await command("QUIT", replies, channel, step: "QUIT", expect: 221)
-        return result
+        return SMTPSession(capabilities: capabilities, channel: channel, replies: replies, timeout: timeout)
     }
 
     static func keywords(_ reply: Reply) -> Set<String> {
@@ -355,6 +376,18 @@ public struct SMTPSession: Sendable {
     let channel: any Channel
     let replies: ReplyReader
     let timeout: TimeAmount
+
+    /// Says QUIT (briefly: a server that does not answer is not waited for) and closes the connection.
+    public func close() async {
+        if channel.isActive {
+            _ = try? await channel.writeAndFlush(ByteBuffer(string: "QUIT\r\n")).get()
+            _ = try? await SMTPProbe.reply(replies, channel, step: "QUIT", timeout: .seconds(2))
+        }
+        try? await channel.close().get()
+    }
+
+    /// Whether the connection is still open (a server may close an idle session).
+    public var isOpen: Bool { channel.isActive }
 
     /// Sends one command line and gives the server's reply: code, and the text of each line.
     public func command(_ text: String, step: String) async throws(SMTPProbeError) -> (code: Int, lines: [String]) {

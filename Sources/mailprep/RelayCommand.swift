@@ -4,6 +4,7 @@ import MailPrepCore
 import MailPrepSMTP
 import MIME
 import NIOCore
+import NIOSSL
 
 /// `mailprep relay`: an SMTP server on this machine that mail clients send to; each message is judged against its
 /// envelope and the upstream server's own SIZE, then relayed (unchanged, or fixed) or refused with the reason.
@@ -12,17 +13,29 @@ struct RelayCommand: AsyncParsableCommand {
         commandName: "relay",
         abstract: "A local SMTP server for mail clients: judge each message, then relay it to the real submission server.",
         discussion: """
-            The client's outgoing server is set to --listen (127.0.0.1:2587). A message that fits goes to --upstream \
-            as it came; one over a limit is fixed, refused (552 5.3.4 with the reason, which the client shows) or \
-            sent anyway, as --oversize says. The client hears 250 only once the upstream has taken the message; \
-            an upstream failure comes back as the upstream's own reply, so a 4xx keeps the message in the outbox. \
-            mailprep keeps no queue. This version relays only to an upstream that needs no AUTH (--upstream-auth \
-            none: a company relay that trusts this network, a local Postfix) and listens on loopback only.
+            The client's outgoing server is set to --listen (127.0.0.1:2587), with the same user name and password \
+            as for the real server: mailprep passes the client's AUTH (PLAIN, LOGIN, XOAUTH2, whatever the upstream \
+            offers) through to --upstream over TLS, in the same session, and never stores or logs it. A message that \
+            fits goes to the upstream as it came; one over a limit is fixed, refused (552 5.3.4 with the reason, which \
+            the client shows) or sent anyway, as --oversize says. The client hears 250 only once the upstream has \
+            taken the message; an upstream failure comes back as the upstream's own reply, so a 4xx keeps the message \
+            in the outbox. mailprep keeps no queue. STARTTLS is offered with --tls-cert/--tls-key, or with a \
+            certificate made on the first run and kept (its fingerprint is printed). Loopback only, unless \
+            --allow-network: then STARTTLS comes before AUTH, and AUTH before any message.
             """
     )
 
-    @Option(help: ArgumentHelp("Address and port to listen on (loopback only; port 0 picks a free one).", valueName: "host:port"))
+    @Option(help: ArgumentHelp("Address and port to listen on (port 0 picks a free one).", valueName: "host:port"))
     var listen = "127.0.0.1:2587"
+
+    @Flag(help: "Take mail from other machines too (--listen beyond loopback): STARTTLS and AUTH become required.")
+    var allowNetwork = false
+
+    @Option(help: ArgumentHelp("The STARTTLS certificate (PEM; with --tls-key). Default: one made and kept in the state folder.", valueName: "file"))
+    var tlsCert: String?
+
+    @Option(help: ArgumentHelp("The STARTTLS certificate's private key (PEM).", valueName: "file"))
+    var tlsKey: String?
 
     @Option(help: ArgumentHelp("The real submission server.", valueName: "host:port"))
     var upstream: String
@@ -30,7 +43,7 @@ struct RelayCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("How to reach the upstream: starttls (required), tls (from the start), or none.", valueName: "mode"))
     var upstreamTls = "starttls"
 
-    @Option(help: ArgumentHelp("passthrough (the client's AUTH replayed: not in this version) or none (the upstream trusts this machine).", valueName: "mode"))
+    @Option(help: ArgumentHelp("passthrough (the client's AUTH goes to the upstream) or none (the upstream trusts this machine).", valueName: "mode"))
     var upstreamAuth = "passthrough"
 
     @Option(help: ArgumentHelp("Over a limit: fix, refuse or warn (default: fix with a share URL, else refuse).", valueName: "mode"))
@@ -65,41 +78,78 @@ struct RelayCommand: AsyncParsableCommand {
         if let oversize, !["fix", "refuse", "warn"].contains(oversize) { throw ValidationError("--oversize \(oversize): use fix, refuse or warn") }
         guard ByteCount.parse(maxMessage) != nil else { throw ValidationError("--max-message \(maxMessage): not a size") }
         if let lang, Language(code: lang) == nil { throw ValidationError("--lang \(lang): use en or zh-Hant") }
+        if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
     }
 
     func run() async throws {
         let language = lang.flatMap(Language.init(code:)) ?? Language.fromEnvironment(ProcessInfo.processInfo.environment)
         let catalog = language.catalog
-        guard upstreamAuth == "none" else {
-            printError(catalog.relayNoAuthYet)
+        let passthrough = upstreamAuth == "passthrough"
+        guard !passthrough || upstreamTls != "none" else {
+            printError(catalog.relayPassthroughNeedsTLS)
             throw ExitStatus.configuration.code
         }
         let configuration = try shareFolder.configuration()
         let policy = try limitOptions.policy(configuration)
         guard let (host, port) = ServeCommand.parse(listen: listen), let (upHost, upPort) = ProbeCommand.parse(upstream) else { throw ExitCode(64) }
-        guard host == "127.0.0.1" || host == "::1" || host == "localhost" else {
+        let loopback = ["127.0.0.1", "::1", "localhost"].contains(host)
+        guard loopback || allowNetwork else {
             printError(catalog.relayLoopbackOnly(listen))
+            throw ExitStatus.configuration.code
+        }
+        guard loopback || passthrough else {
+            printError(catalog.relayNetworkNeedsAuth)
+            throw ExitStatus.configuration.code
+        }
+        let environment = ProcessInfo.processInfo.environment
+        let certificate: RelayCertificate
+        let tls: NIOSSLContext
+        do {
+            if let tlsCert, let tlsKey {
+                certificate = try RelayCertificate.given(certificate: tlsCert, key: tlsKey)
+            } else {
+                certificate = try RelayCertificate.kept(in: UserFolders.state(environment: environment), names: Self.certificateNames(listening: host))
+            }
+            tls = try certificate.serverContext()
+        } catch {
+            printError(catalog.relayCertificateFailed("\(error)"))
             throw ExitStatus.configuration.code
         }
         let probe = SMTPProbe(host: upHost, port: upPort, implicitTLS: upstreamTls == "tls", verify: !insecure, trustRoots: caFile)
         let shareURL = self.shareURL ?? configuration.shareURL
-        let relay = Relay(probe: probe, requireTLS: upstreamTls == "starttls", policy: policy, catalog: catalog,
+        let relay = Relay(probe: probe, requireTLS: upstreamTls == "starttls", passthrough: passthrough, policy: policy, catalog: catalog,
                           oversize: oversize ?? configuration.oversize ?? (shareURL == nil ? "refuse" : "fix"),
                           fixArguments: fixArguments(language: language), keep: keep, store: shareFolder.store(configuration))
         var limits = SMTPServer.Limits()
         limits.maximumMessageBytes = ByteCount.parse(maxMessage) ?? limits.maximumMessageBytes
-        let temporary = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
+        let access = SMTPServer.Access(tls: tls, authNeedsTLS: !loopback, authRequired: passthrough)
+        let temporary = environment["TMPDIR"] ?? "/tmp"
         Leftovers.sweep(folder: temporary)
         Leftovers.removeOnSignals()
-        let server = SMTPServer(host: host, port: port, name: "mailprep", limits: limits, spoolPrefix: temporary + "/" + Leftovers.marker) { incoming in
-            await relay.deliver(incoming)
+        let server = SMTPServer(host: host, port: port, name: "mailprep", limits: limits, access: access,
+                                spoolPrefix: temporary + "/" + Leftovers.marker) { client in
+            RelayConnection(relay: relay, client: client)
         }
+        printError(catalog.relayCertificate(certificate.fingerprint, certificate.certificatePath, certificate.made))
         do {
             try await server.run { port in printError(catalog.relayListening("\(host):\(port)", "\(upHost):\(upPort)")) }
         } catch {
             printError(catalog.serveCannotListen(listen, "\(error)"))
             throw ExitStatus.unavailable.code
         }
+    }
+
+    /// The names a made certificate is for: the loopback's, and for a network address this machine's name too.
+    static func certificateNames(listening host: String) -> [String] {
+        var names = ["localhost", "127.0.0.1", "::1"]
+        var buffer = [CChar](repeating: 0, count: 256)
+        if gethostname(&buffer, buffer.count) == 0 {
+            let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if !name.isEmpty && !names.contains(name) { names.append(name) }
+            if !name.isEmpty && !name.contains(".") { names.append(name + ".local") }
+        }
+        if !["0.0.0.0", "::"].contains(host) && !names.contains(host) { names.append(host) }
+        return names
     }
 
     /// `mailprep fix`'s options for a message that must be fixed: the share and its address from these flags.
@@ -116,6 +166,8 @@ struct RelayCommand: AsyncParsableCommand {
 struct Relay: Sendable {
     var probe: SMTPProbe
     var requireTLS: Bool
+    /// The client's AUTH goes to the upstream, which then decides who may send.
+    var passthrough: Bool
     var policy: LimitPolicy
     var catalog: Catalog
     var oversize: String
@@ -124,24 +176,13 @@ struct Relay: Sendable {
     var store: ShareStore
     let log = AccessLog()
 
-    func deliver(_ incoming: SMTPIncoming) async -> SMTPReply {
-        let reply: SMTPReply
-        var decision = "relayed"
-        do {
-            reply = try await probe.session(requireTLS: requireTLS) { session throws(SMTPProbeError) -> SMTPReply in
-                let (reply, done) = await judgeAndSend(incoming, session: session)
-                decision = done
-                return reply
-            }
-        } catch {
-            decision = "upstream-failed"
-            reply = SMTPReply(code: 451, lines: ["4.4.1 " + catalog.relayUpstreamFailed(probe.host + ":\(probe.port)", "\(error)")])
-        }
-        // One line per message: who, how big, what was decided, what the client heard. No bodies, no credentials.
-        // The same log as serve's: a thread of its own, so a slow reader never holds up a message.
-        log.write("\(LinkBlock.isoDate(Date())) from=<\(TerminalText.escaped(incoming.from))> recipients=\(incoming.recipients.count) "
+    var upstreamName: String { probe.host + ":\(probe.port)" }
+
+    /// One line per message: who, how big, what was decided, what the client heard. No bodies, no credentials.
+    /// The same log as serve's: a thread of its own, so a slow reader never holds up a message.
+    func record(_ incoming: SMTPIncoming, client: String, decision: String, reply: SMTPReply) {
+        log.write("\(LinkBlock.isoDate(Date())) client=\(client) from=<\(TerminalText.escaped(incoming.from))> recipients=\(incoming.recipients.count) "
                   + "bytes=\(incoming.bytes) \(decision) \(reply.code)")
-        return reply
     }
 
     /// Judges the message by its envelope and the upstream's SIZE, then relays it, fixed if need be, or refuses it.
@@ -203,7 +244,9 @@ struct Relay: Sendable {
         do {
             let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int64) ?? 0
             let sizeParameter = session.capabilities.size != nil ? " SIZE=\(size)" : ""
-            var reply = try await session.command("MAIL FROM:<\(incoming.from)>\(sizeParameter)", step: "MAIL")
+            // BODY= and SMTPUTF8 as the client gave them: offered to it only when the upstream offers them.
+            let given = incoming.mailParameters.map { " " + $0 }.joined()
+            var reply = try await session.command("MAIL FROM:<\(incoming.from)>\(sizeParameter)\(given)", step: "MAIL")
             guard reply.code == 250 else { return SMTPReply(code: reply.code, lines: reply.lines) }
             for recipient in incoming.recipients {
                 reply = try await session.command("RCPT TO:<\(recipient)>", step: "RCPT")
@@ -217,7 +260,82 @@ struct Relay: Sendable {
             reply = try await session.data(file: file)
             return SMTPReply(code: reply.code, lines: reply.lines)
         } catch {
-            return SMTPReply(code: 451, lines: ["4.4.2 " + catalog.relayUpstreamFailed(probe.host + ":\(probe.port)", "\(error)")])
+            return SMTPReply(code: 451, lines: ["4.4.2 " + catalog.relayUpstreamFailed(upstreamName, "\(error)")])
         }
+    }
+}
+
+/// One client connection's upstream session: opened at the client's EHLO, so that the client is offered what the
+/// upstream offers (its AUTH mechanisms, 8BITMIME, SMTPUTF8), its AUTH lines go to the upstream as they are, and its
+/// messages go under that login. Without passthrough, a session the upstream closed is opened again for the next
+/// message; with it, the client is told to connect again (its login cannot be replayed: it is not kept).
+actor RelayConnection: SMTPConnection {
+    let relay: Relay
+    let client: String
+    private var session: SMTPSession?
+    private var authenticated = false
+
+    init(relay: Relay, client: String) {
+        self.relay = relay
+        self.client = client
+    }
+
+    func hello(_ name: String) async -> SMTPHello {
+        if let session, session.isOpen {
+            return .offer(offer(session.capabilities))
+        }
+        guard !authenticated else { return .end(SMTPReply(code: 421, lines: ["4.4.2 " + relay.catalog.relayUpstreamClosed])) }
+        do {
+            let opened = try await relay.probe.open(requireTLS: relay.requireTLS)
+            session = opened
+            return .offer(offer(opened.capabilities))
+        } catch {
+            return .end(SMTPReply(code: 421, lines: ["4.4.1 " + relay.catalog.relayUpstreamFailed(relay.upstreamName, "\(error)")]))
+        }
+    }
+
+    /// 8BITMIME and SMTPUTF8 when the upstream has them; its AUTH mechanisms when the client's login goes through.
+    private func offer(_ capabilities: SMTPCapabilities) -> SMTPOffer {
+        let keywords = Set(capabilities.extensions.compactMap { $0.split(separator: " ").first.map { $0.uppercased() } })
+        return SMTPOffer(extensions: ["8BITMIME", "SMTPUTF8"].filter(keywords.contains),
+                         authMechanisms: relay.passthrough ? capabilities.authMechanisms : [])
+    }
+
+    func authenticate(_ line: String) async -> SMTPReply {
+        guard let session, session.isOpen else { return SMTPReply(code: 454, lines: ["4.7.0 " + relay.catalog.relayAuthUnavailable]) }
+        do {
+            // As it is, and never written anywhere: the upstream checks it, its answer goes back.
+            let reply = try await session.command(line, step: "AUTH")
+            if reply.code == 235 { authenticated = true }
+            return SMTPReply(code: reply.code, lines: reply.lines)
+        } catch {
+            return SMTPReply(code: 454, lines: ["4.7.0 " + relay.catalog.relayAuthUnavailable])
+        }
+    }
+
+    func deliver(_ incoming: SMTPIncoming) async -> SMTPReply {
+        var reply: SMTPReply
+        var decision = "relayed"
+        if session?.isOpen != true {
+            if authenticated || relay.passthrough {
+                reply = SMTPReply(code: 421, lines: ["4.4.2 " + relay.catalog.relayUpstreamClosed])
+                relay.record(incoming, client: client, decision: "upstream-closed", reply: reply)
+                return reply
+            }
+            do { session = try await relay.probe.open(requireTLS: relay.requireTLS) } catch {
+                reply = SMTPReply(code: 451, lines: ["4.4.1 " + relay.catalog.relayUpstreamFailed(relay.upstreamName, "\(error)")])
+                relay.record(incoming, client: client, decision: "upstream-failed", reply: reply)
+                return reply
+            }
+        }
+        guard let session else { return SMTPReply(code: 451, lines: ["4.3.0"]) }
+        (reply, decision) = await relay.judgeAndSend(incoming, session: session)
+        relay.record(incoming, client: client, decision: decision, reply: reply)
+        return reply
+    }
+
+    func close() async {
+        await session?.close()
+        session = nil
     }
 }

@@ -10,13 +10,16 @@ final class Postfix {
     let port: Int
     let limit: Int
     private let process = Process()
+    private var dovecot: DovecotAuth?
 
     static var available: Bool { geteuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/postfix") }
 
     /// `tls`: STARTTLS offered, with a self-signed certificate for "localhost" (and 127.0.0.1) made here, at
-    /// `certificate`. `extra`: more main.cf lines.
+    /// `certificate`. `users`: AUTH (PLAIN, LOGIN, after STARTTLS only) checked by a Dovecot of its own against
+    /// these names and passwords, and required for every message, as a provider's submission port does.
+    /// `extra`: more main.cf lines.
     init(limit: Int, domains: [String] = ["example.org", "example.com", "example.hk", "icloud.com", "gmail.com", "qq.com"],
-         tls: Bool = false, extra: [String] = []) throws {
+         tls: Bool = false, users: [String: String] = [:], extra: [String] = []) throws {
         root = try Tool.temporaryFolder()
         self.limit = limit
         port = try ServeCommandTests.Proxy.freePort()
@@ -36,6 +39,12 @@ final class Postfix {
                                       "-out", root.appendingPathComponent("etc/cert.pem").path], environment: [:])
             #expect(made.status == 0, "openssl: \(made.stderr)")
             tlsLines = ["smtpd_tls_cert_file = \(path)/etc/cert.pem", "smtpd_tls_key_file = \(path)/etc/key.pem", "smtpd_tls_security_level = may"]
+        }
+        var authLines: [String] = []
+        if !users.isEmpty {
+            dovecot = try DovecotAuth(folder: root.appendingPathComponent("dovecot"), users: users)
+            authLines = ["smtpd_sasl_auth_enable = yes", "smtpd_sasl_type = dovecot", "smtpd_sasl_path = \(dovecot!.socket)",
+                         "smtpd_tls_auth_only = yes", "smtpd_recipient_restrictions = permit_sasl_authenticated, reject"]
         }
         let main = """
             compatibility_level = 3.6
@@ -64,7 +73,7 @@ final class Postfix {
             mailbox_size_limit = 0
             smtputf8_enable = no
 
-            """ + (tlsLines + extra).map { $0 + "\n" }.joined()
+            """ + (tlsLines + authLines + extra).map { $0 + "\n" }.joined()
         try main.write(to: root.appendingPathComponent("etc/main.cf"), atomically: true, encoding: .utf8)
         // Debian's master.cf, its smtp service moved to our port on the loopback.
         let master = try String(contentsOfFile: "/etc/postfix/master.cf", encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
@@ -118,6 +127,7 @@ final class Postfix {
     func stop() {
         _ = try? Tool.exec(["/usr/sbin/postfix", "-c", root.appendingPathComponent("etc").path, "stop"], environment: [:])
         process.waitUntilExit()
+        dovecot?.stop()
         try? FileManager.default.removeItem(at: root)
     }
 
@@ -131,5 +141,65 @@ final class Postfix {
             }
         }
         return text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n")
+    }
+}
+
+/// Dovecot as an authentication service only (no IMAP, no POP3): a passwd-file of the given users, its socket for
+/// Postfix's SASL. Debian's dovecot-core, started in the foreground with a configuration of its own.
+final class DovecotAuth {
+    let folder: URL
+    let socket: String
+    private let process = Process()
+
+    init(folder: URL, users: [String: String]) throws {
+        self.folder = folder
+        socket = folder.appendingPathComponent("auth").path
+        let path = folder.path
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("state"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("run"), withIntermediateDirectories: true)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+        try users.sorted { $0.key < $1.key }.map { "\($0.key):{PLAIN}\($0.value)::::::\n" }.joined()
+            .write(to: folder.appendingPathComponent("users"), atomically: true, encoding: .utf8)
+        let configuration = """
+            base_dir = \(path)/run
+            state_dir = \(path)/state
+            log_path = \(path)/dovecot.log
+            protocols =
+            ssl = no
+            disable_plaintext_auth = no
+            auth_mechanisms = plain login
+            passdb {
+              driver = passwd-file
+              args = scheme=PLAIN username_format=%u \(path)/users
+            }
+            userdb {
+              driver = static
+              args = uid=65534 gid=65534 home=/nonexistent
+            }
+            service auth {
+              unix_listener \(socket) {
+                mode = 0666
+              }
+            }
+
+            """
+        try configuration.write(to: folder.appendingPathComponent("dovecot.conf"), atomically: true, encoding: .utf8)
+        // Started with no signal blocked: a child inherits the test process's mask, and Dovecot, which does not
+        // clear it, would never see the SIGTERM that stops it.
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])",
+                             "/usr/sbin/dovecot", "-F", "-c", folder.appendingPathComponent("dovecot.conf").path]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        for _ in 0..<100 {
+            if FileManager.default.fileExists(atPath: socket) { break }
+            usleep(50_000)
+        }
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
     }
 }

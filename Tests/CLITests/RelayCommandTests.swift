@@ -12,14 +12,16 @@ struct RelayCommandTests {
         let errors: URL
         private(set) var port = 0
 
-        init(upstream: Int, folder: URL, extra: [String]) throws {
+        /// `upstreamArguments`: how the upstream is reached (by default plainly and without AUTH: a relay that trusts
+        /// this machine).
+        init(upstream: Int, folder: URL, extra: [String],
+             upstreamArguments: [String] = ["--upstream-tls", "none", "--upstream-auth", "none"]) throws {
             log = folder.appendingPathComponent("relay.log")
             errors = folder.appendingPathComponent("relay.err")
             _ = FileManager.default.createFile(atPath: log.path, contents: nil)
             _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
             process.executableURL = Tool.binary
-            process.arguments = ["relay", "--listen", "127.0.0.1:0", "--upstream", "127.0.0.1:\(upstream)", "--upstream-tls", "none",
-                                 "--upstream-auth", "none"] + extra
+            process.arguments = ["relay", "--listen", "127.0.0.1:0", "--upstream", "127.0.0.1:\(upstream)"] + upstreamArguments + extra
             process.environment = ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": folder.path, "TMPDIR": folder.path]
             process.standardOutput = try FileHandle(forWritingTo: log)
             process.standardError = try FileHandle(forWritingTo: errors)
@@ -38,6 +40,9 @@ struct RelayCommandTests {
             process.terminate()
             process.waitUntilExit()
         }
+
+        var errorText: String { (try? String(contentsOf: errors, encoding: .utf8)) ?? "" }
+        var logText: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
     }
 
     /// Sends `message` with smtplib (EHLO, MAIL with SIZE, RCPT, DATA) and prints the outcome: "sent" or the code and text.

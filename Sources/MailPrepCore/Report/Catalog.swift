@@ -126,8 +126,13 @@ public struct Catalog: Sendable {
     public var probeUnexpectedReply: @Sendable (_ step: String, _ reply: String) -> String
     public var probeClosed: @Sendable (_ step: String) -> String
     /// `mailprep relay`.
-    public var relayNoAuthYet: String
+    public var relayPassthroughNeedsTLS: String
+    public var relayNetworkNeedsAuth: String
     public var relayLoopbackOnly: @Sendable (String) -> String
+    public var relayCertificate: @Sendable (_ fingerprint: String, _ path: String, _ made: Bool) -> String
+    public var relayCertificateFailed: @Sendable (_ reason: String) -> String
+    public var relayUpstreamClosed: String
+    public var relayAuthUnavailable: String
     public var relayListening: @Sendable (_ address: String, _ upstream: String) -> String
     public var relayUpstreamFailed: @Sendable (_ upstream: String, _ reason: String) -> String
     public var relayCouldNotFix: String
@@ -295,8 +300,13 @@ extension Catalog {
         probeTLSFailed: { "TLS failed: \($0)" },
         probeUnexpectedReply: { step, reply in "unexpected reply to \(step): \(reply)" },
         probeClosed: { "the server closed the connection" + ($0.isEmpty ? "" : " (\($0))") },
-        relayNoAuthYet: "relay: this version relays only to an upstream that needs no AUTH (--upstream-auth none); passing the client's AUTH through comes next",
-        relayLoopbackOnly: { "relay --listen \($0): loopback only in this version (127.0.0.1 or ::1); other addresses will need STARTTLS before AUTH" },
+        relayPassthroughNeedsTLS: "relay: --upstream-auth passthrough needs --upstream-tls starttls or tls: the client's password must not cross to the upstream in the clear",
+        relayNetworkNeedsAuth: "relay: listening beyond this machine needs --upstream-auth passthrough, so that every message is sent under its sender's own login (never an open relay)",
+        relayLoopbackOnly: { "relay --listen \($0): not a loopback address; add --allow-network to take mail from other machines (they must then use STARTTLS and AUTH)" },
+        relayCertificate: { fingerprint, path, made in (made ? "made a certificate for STARTTLS: " : "STARTTLS certificate: ") + "\(path), SHA-256 \(fingerprint) (the mail client shows it when asked to trust the server)" },
+        relayCertificateFailed: { "relay: no STARTTLS certificate: \($0)" },
+        relayUpstreamClosed: "the upstream server ended the session; connect again (the message stays with you)",
+        relayAuthUnavailable: "the upstream server cannot be asked to check the login just now; try again later",
         relayListening: { address, upstream in "relaying on smtp://\(address) to \(upstream)" },
         relayUpstreamFailed: { upstream, reason in "upstream \(upstream) failed: \(reason); the message stays with you, try again later" },
         relayCouldNotFix: "mailprep could not make it fit: send the files another way"
@@ -459,8 +469,13 @@ extension Catalog {
         probeTLSFailed: { "TLS 失敗：\($0)" },
         probeUnexpectedReply: { step, reply in "\(step) 的回應不符 SMTP：\(reply)" },
         probeClosed: { "伺服器已中斷連線" + ($0.isEmpty ? "" : "（\($0)）") },
-        relayNoAuthYet: "relay：此版本只會轉寄到不需 AUTH 的上游伺服器（--upstream-auth none）；轉交用戶端 AUTH 的功能稍後推出",
-        relayLoopbackOnly: { "relay --listen \($0)：此版本只接受本機位址（127.0.0.1 或 ::1）；其他位址須先以 STARTTLS 保護 AUTH" },
+        relayPassthroughNeedsTLS: "relay：--upstream-auth passthrough 須配合 --upstream-tls starttls 或 tls：用戶端的密碼不可以明文傳到上游伺服器",
+        relayNetworkNeedsAuth: "relay：要接收其他電腦的郵件，須用 --upstream-auth passthrough，令每封郵件都以寄件人自己的登入傳送（絕不做開放轉寄）",
+        relayLoopbackOnly: { "relay --listen \($0)：不是本機位址；如要接收其他電腦的郵件，請加上 --allow-network（它們之後須使用 STARTTLS 及 AUTH）" },
+        relayCertificate: { fingerprint, path, made in (made ? "已為 STARTTLS 製作憑證：" : "STARTTLS 憑證：") + "\(path)，SHA-256 \(fingerprint)（郵件程式要求你信任伺服器時會顯示）" },
+        relayCertificateFailed: { "relay：沒有 STARTTLS 憑證：\($0)" },
+        relayUpstreamClosed: "上游伺服器已結束連線；請重新連線（郵件仍在你那邊）",
+        relayAuthUnavailable: "暫時無法請上游伺服器核對登入資料；請稍後再試",
         relayListening: { address, upstream in "正在 smtp://\(address) 接收郵件並轉寄到 \(upstream)" },
         relayUpstreamFailed: { upstream, reason in "上游伺服器 \(upstream) 失敗：\(reason)；郵件仍在你那邊，請稍後再試" },
         relayCouldNotFix: "mailprep 無法令郵件符合上限：請以其他方式傳送檔案"

@@ -79,3 +79,100 @@ extension RelayCommandTests {
         #expect(relay.logText.contains("from=<chan@example.hk> recipients=1 bytes=\(fits.count) relayed 250"), "\(relay.logText)")
     }
 }
+
+extension RelayCommandTests {
+    @Test("real clients send through it with STARTTLS and their login: curl (a password typed in Chinese), msmtp, swaks and git send-email; a message over the limit is refused in each with mailprep's reason")
+    func realClients() throws {
+        let folder = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let postfix = try Postfix(limit: 10_000_000, tls: true, users: ["chan@example.hk": Self.password, "wong@example.hk": "九龍灣-2026"])
+        defer { postfix.stop() }
+        let relay = try Relay(upstream: postfix.port, folder: folder, extra: ["--limit", "1MB"],
+                              upstreamArguments: ["--upstream-tls", "starttls", "--ca-file", postfix.certificate])
+        defer { relay.stop() }
+        #expect(relay.port > 0, "\(relay.errorText)")
+        let certificate = Self.relayCertificate(folder)
+        let environment = ["HOME": folder.path, "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"]
+        let small = folder.appendingPathComponent("small.eml")
+        let big = folder.appendingPathComponent("big.eml")
+        try SendmailCommandTests.message(attachment: 1_500_000).write(to: big)
+        var expected: [String] = []
+        func fits(_ number: Int, from: String = "chan@example.hk") throws {
+            let message = SendmailCommandTests.message(attachment: 40_000 + number)
+            try message.write(to: small)
+            expected.append(String(decoding: message, as: UTF8.self))
+        }
+
+        // curl verifies the relay's certificate (made for 127.0.0.1) and logs in with a password typed in Chinese.
+        try fits(1)
+        let curl = ["/usr/bin/curl", "-sS", "--url", "smtp://127.0.0.1:\(relay.port)", "--ssl-reqd", "--cacert", certificate,
+                    "--user", "wong@example.hk:九龍灣-2026", "--mail-from", "chan@example.hk", "--mail-rcpt", "wong@example.org"]
+        let curled = try Tool.exec(curl + ["--upload-file", small.path], environment: environment)
+        #expect(curled.status == 0, "curl: \(curled.stderr)")
+        // curl 7.88 calls every reply to the data but 250 "Weird server reply" (exit 8); with -v the server's
+        // text is there to read.
+        let curlRefused = try Tool.exec(curl + ["-v", "--upload-file", big.path], environment: environment)
+        #expect(curlRefused.status == 8 && curlRefused.stderr.contains("< 552-5.3.4 not sent: the message is 2.1 MB, over the 1.0 MB limit of --limit"),
+                "curl: \(curlRefused.stderr.split(separator: "\n").filter { $0.hasPrefix("< ") || $0.hasPrefix("curl:") })")
+
+        // msmtp, as a user would configure it for the relay.
+        try fits(2)
+        let rc = folder.appendingPathComponent("msmtprc")
+        try """
+            account relay
+            host 127.0.0.1
+            port \(relay.port)
+            from chan@example.hk
+            tls on
+            tls_starttls on
+            tls_trust_file \(certificate)
+            auth plain
+            user chan@example.hk
+            password \(Self.password)
+            account default : relay
+
+            """.write(to: rc, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: rc.path)
+        let msmtp = try Tool.exec(["/usr/bin/msmtp", "-C", rc.path, "wong@example.org"], stdin: try Data(contentsOf: small), environment: environment)
+        #expect(msmtp.status == 0, "msmtp: \(msmtp.stderr)")
+        let msmtpRefused = try Tool.exec(["/usr/bin/msmtp", "-C", rc.path, "wong@example.org"], stdin: try Data(contentsOf: big), environment: environment)
+        #expect(msmtpRefused.status != 0 && msmtpRefused.stderr.contains("over the 1.0 MB limit of --limit"), "msmtp: \(msmtpRefused.stderr)")
+
+        // swaks, with AUTH LOGIN and the certificate checked.
+        try fits(3)
+        let swaks = ["/usr/bin/swaks", "--server", "127.0.0.1", "--port", String(relay.port), "--tls", "--tls-verify", "--tls-ca-path", certificate,
+                     "--auth", "LOGIN", "--auth-user", "chan@example.hk", "--auth-password", Self.password,
+                     "--from", "chan@example.hk", "--to", "wong@example.org"]
+        let swaked = try Tool.exec(swaks + ["--data", "@" + small.path], environment: environment)
+        #expect(swaked.status == 0, "swaks: \(swaked.stdout)\(swaked.stderr)")
+        let swaksRefused = try Tool.exec(swaks + ["--data", "@" + big.path], environment: environment)
+        #expect(swaksRefused.stdout.contains("552-5.3.4 not sent: the message is 2.1 MB, over the 1.0 MB limit of --limit"),
+                "swaks: \(swaksRefused.stdout.split(separator: "\n").filter { !$0.hasPrefix(" -> ") }.joined(separator: "\n"))")
+
+        #expect(postfix.waitForDelivery(count: 3).count == 3)
+        let delivered = postfix.delivered.map(Postfix.asSent)
+        // In the order sent, byte for byte; swaks ends the data with a line end of its own (as it does straight
+        // to Postfix), so its copy has one CRLF more.
+        expected[2] += "\r\n"
+        #expect(delivered.count == 3 && zip(delivered, expected).allSatisfy { $0 == $1 }, "each arrived byte for byte")
+
+        // git send-email's own SMTP client, STARTTLS with the certificate checked, and its login.
+        let (repository, patches) = try SendmailCommandTests.series(in: folder, big: 1_500_000)
+        for (key, value) in [("sendemail.to", "wong@example.org"), ("sendemail.from", "Chan Tai Man <chan@example.hk>"),
+                             ("sendemail.smtpServer", "127.0.0.1"), ("sendemail.smtpServerPort", String(relay.port)),
+                             ("sendemail.smtpEncryption", "tls"), ("sendemail.smtpSSLCertPath", certificate),
+                             ("sendemail.smtpUser", "chan@example.hk"), ("sendemail.smtpPass", Self.password),
+                             ("sendemail.confirm", "never"), ("sendemail.suppresscc", "all")] {
+            _ = try Tool.exec(["/usr/bin/git", "-C", repository.path, "config", key, value], environment: environment.merging(["GIT_CONFIG_NOSYSTEM": "1"]) { $1 })
+        }
+        let git = try Tool.exec(["/usr/bin/git", "-C", repository.path, "send-email", "--no-annotate", patches[0]],
+                                environment: environment.merging(["GIT_CONFIG_NOSYSTEM": "1"]) { $1 })
+        #expect(git.status == 0, "git send-email: \(git.stdout)\(git.stderr)")
+        let gitRefused = try Tool.exec(["/usr/bin/git", "-C", repository.path, "send-email", "--no-annotate", patches[1]],
+                                       environment: environment.merging(["GIT_CONFIG_NOSYSTEM": "1"]) { $1 })
+        #expect(gitRefused.status != 0 && (gitRefused.stdout + gitRefused.stderr).contains("over the 1.0 MB limit of --limit"), "git send-email: \(gitRefused.stdout)\(gitRefused.stderr)")
+        #expect(postfix.waitForDelivery(count: 4).count == 4)
+        usleep(300_000)
+        #expect(postfix.delivered.count == 4, "no refused message went upstream")
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+
+/// The upstream fails: the client hears the right code, nothing is half-sent, no spooled file stays.
+extension RelayCommandTests {
+    /// An upstream that fails on purpose, in Python: `mode` is "drop" (closes the connection halfway through the
+    /// data), "452" (refuses the recipient for now), "552" (refuses the data at its end) or "ok". It counts each
+    /// message it took in `taken`.
+    final class FaultyUpstream {
+        let process = Process()
+        let port: Int
+        let taken: URL
+
+        static let script = """
+            import socket, sys, threading
+            port, mode, taken = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+            server = socket.socket(); server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            server.bind(('127.0.0.1', port)); server.listen(16)
+            def serve(c):
+                f = c.makefile('rb')
+                c.sendall(b'220 faulty ESMTP\\r\\n')
+                while True:
+                    line = f.readline()
+                    if not line: return
+                    verb = line[:4].upper()
+                    if verb == b'EHLO': c.sendall(b'250-faulty\\r\\n250-PIPELINING\\r\\n250 SIZE 50000000\\r\\n')
+                    elif verb == b'MAIL': c.sendall(b'250 2.1.0 Ok\\r\\n')
+                    elif verb == b'RCPT':
+                        c.sendall(b'452 4.5.3 mailbox full, try later\\r\\n' if mode == '452' else b'250 2.1.5 Ok\\r\\n')
+                    elif verb == b'DATA':
+                        c.sendall(b'354 go on\\r\\n'); got = 0
+                        while True:
+                            data = f.readline()
+                            if not data: return
+                            got += len(data)
+                            if mode == 'drop' and got > 20000: c.close(); return
+                            if data == b'.\\r\\n': break
+                        if mode == '552': c.sendall(b'552 5.3.4 too big for this mailbox\\r\\n')
+                        else:
+                            open(taken, 'a').write('message\\n'); c.sendall(b'250 2.0.0 queued\\r\\n')
+                    elif verb == b'RSET': c.sendall(b'250 2.0.0 Ok\\r\\n')
+                    elif verb == b'QUIT': c.sendall(b'221 bye\\r\\n'); return
+                    else: c.sendall(b'500 what\\r\\n')
+            while True:
+                c, _ = server.accept()
+                threading.Thread(target=serve, args=(c,), daemon=True).start()
+            """
+
+        init(mode: String, folder: URL) throws {
+            port = try ServeCommandTests.Proxy.freePort()
+            taken = folder.appendingPathComponent("taken-\(mode)")
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+            process.arguments = ["-c", Self.script, String(port), mode, taken.path]
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            for _ in 0..<100 {
+                if try Tool.exec(["/usr/bin/python3", "-c", "import socket; socket.create_connection(('127.0.0.1', \(port)), 1).close()"],
+                                 environment: [:]).status == 0 { break }
+                usleep(50_000)
+            }
+        }
+
+        var count: Int { ((try? String(contentsOf: taken, encoding: .utf8)) ?? "").split(separator: "\n").count }
+
+        func stop() {
+            // SIGKILL: Python keeps the signal mask it inherits from the test process, where SIGTERM is blocked.
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    @Test("the upstream drops the connection halfway through the data, refuses the recipient (452) or the message (552), or is not there: the client hears 451, 452, 552 or 421, and no spooled file stays",
+          arguments: [("drop", "451 4.4.2"), ("452", "452 4.5.3 mailbox full"), ("552", "552 5.3.4 too big for this mailbox"), ("absent", "421 4.4.1")])
+    func upstreamFaults(mode: String, heard: String) throws {
+        let folder = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let upstream = mode == "absent" ? nil : try FaultyUpstream(mode: mode, folder: folder)
+        defer { upstream?.stop() }
+        let port = try upstream?.port ?? ServeCommandTests.Proxy.freePort()
+        let relay = try Relay(upstream: port, folder: folder, extra: ["--limit", "10MB"])
+        defer { relay.stop() }
+        let message = folder.appendingPathComponent("message.eml")
+        try SendmailCommandTests.message(attachment: 200_000).write(to: message)
+        let script = """
+            import smtplib, sys
+            try:
+                with smtplib.SMTP('127.0.0.1', int(sys.argv[1]), timeout=30) as s:
+                    s.sendmail('chan@example.hk', ['wong@example.org'], open(sys.argv[2], 'rb').read())
+                print('sent')
+            except smtplib.SMTPRecipientsRefused as e:
+                code, text = list(e.recipients.values())[0]
+                print(code, text.decode())
+            except smtplib.SMTPResponseException as e:
+                print(e.smtp_code, e.smtp_error.decode())
+            except smtplib.SMTPServerDisconnected:
+                # EHLO answered 421 and the relay closed: smtplib tries HELO on a closed connection.
+                print(last)
+            """
+        // smtplib keeps no reply it did not like; the last one it read is kept here.
+        let prelude = """
+            import smtplib
+            last = ''
+            _getreply = smtplib.SMTP.getreply
+            def getreply(self):
+                global last
+                code, text = _getreply(self)
+                last = '%d %s' % (code, text.decode().replace('\\n', ' '))
+                return code, text
+            smtplib.SMTP.getreply = getreply
+
+            """
+        let outcome = try Tool.exec(["/usr/bin/python3", "-c", prelude + script, String(relay.port), message.path], environment: [:]).stdout
+        #expect(outcome.hasPrefix(heard), "\(mode): \(outcome)")
+        #expect(upstream?.count ?? 0 == 0, "nothing was taken upstream")
+        usleep(200_000)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix("mailprep-p") }.isEmpty, "no spooled file stays")
+        let decision = ["drop": "relayed 451", "452": "relayed 452", "552": "relayed 552", "absent": nil][mode] ?? nil
+        if let decision { #expect(relay.logText.contains(decision), "\(relay.logText)") }
+    }
+}

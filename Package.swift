@@ -85,6 +85,7 @@ let package = Package(
                 "MailPrepServer",
                 "MailPrepSMTP",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]

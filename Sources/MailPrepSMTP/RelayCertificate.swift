@@ -18,8 +18,8 @@ public struct RelayCertificate: Sendable {
 
     /// Apple's limit for TLS server certificates (macOS 10.15, iOS 13: at most 825 days; "Requirements for trusted
     /// certificates in iOS 13 and macOS 10.15", support.apple.com/HT210176), which also wants serverAuth and a DNS
-    /// name in the subject alternative names.
-    static let lifetime: TimeInterval = 825 * 86_400
+    /// name in the subject alternative names. A day less, so no clock or rounding puts it over.
+    static let lifetime: TimeInterval = 824 * 86_400
 
     public enum Failure: Error, Sendable {
         case unreadable(path: String, reason: String)
@@ -45,8 +45,12 @@ public struct RelayCertificate: Sendable {
     public static func kept(in folder: String, names: [String], now: Date = Date()) throws(Failure) -> RelayCertificate {
         let certificatePath = folder + "/relay-cert.pem"
         let keyPath = folder + "/relay-key.pem"
+        // Kept while it is the pair (the key's public half is the certificate's), lasts 30 days more, and is for
+        // every name it is now used with (a relay moved to a network address needs that address in it).
         if let pem = try? String(contentsOfFile: certificatePath, encoding: .utf8), let existing = try? Certificate(pemEncoded: pem),
-           existing.notValidAfter > now.addingTimeInterval(30 * 86_400), (try? NIOSSLPrivateKey(file: keyPath, format: .pem)) != nil {
+           let keyPEM = try? String(contentsOfFile: keyPath, encoding: .utf8), let existingKey = try? P256.Signing.PrivateKey(pemRepresentation: keyPEM),
+           existing.publicKey == Certificate.PublicKey(existingKey.publicKey),
+           existing.notValidAfter > now.addingTimeInterval(30 * 86_400), covers(existing, names) {
             return try given(certificate: certificatePath, key: keyPath)
         }
         let key = P256.Signing.PrivateKey()
@@ -66,7 +70,7 @@ public struct RelayCertificate: Sendable {
             }
             let certificate = try Certificate(
                 version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: .init(key.publicKey),
-                notValidBefore: now.addingTimeInterval(-3600), notValidAfter: now.addingTimeInterval(lifetime),
+                notValidBefore: now.addingTimeInterval(-3600), notValidAfter: now.addingTimeInterval(-3600 + lifetime),
                 issuer: name, subject: name, signatureAlgorithm: .ecdsaWithSHA256,
                 extensions: try Certificate.Extensions {
                     Critical(BasicConstraints.notCertificateAuthority)
@@ -99,6 +103,46 @@ public struct RelayCertificate: Sendable {
         return try NIOSSLContext(configuration: configuration)
     }
 
+    /// Whether every name (host name or address) is among the certificate's subject alternative names.
+    static func covers(_ certificate: Certificate, _ names: [String]) -> Bool {
+        guard let alternatives = try? certificate.extensions.subjectAlternativeNames else { return false }
+        var dns: Set<String> = []
+        var addresses: Set<[UInt8]> = []
+        for name in alternatives {
+            switch name {
+            case .dnsName(let text): dns.insert(text.lowercased())
+            case .ipAddress(let bytes): addresses.insert(Array(bytes.bytes))
+            default: continue
+            }
+        }
+        return names.allSatisfy { name in
+            if let bytes = addressBytes(name) { return addresses.contains(bytes) }
+            return dns.contains(name.lowercased())
+        }
+    }
+
+    /// This machine's own addresses (for a relay listening on all of them: 0.0.0.0 or ::).
+    public static func interfaceAddresses() -> [String] {
+        var list: UnsafeMutablePointer<ifaddrs>?
+        guard getifaddrs(&list) == 0 else { return [] }
+        defer { freeifaddrs(list) }
+        var found: [String] = []
+        var entry = list
+        while let current = entry {
+            defer { entry = current.pointee.ifa_next }
+            guard let address = current.pointee.ifa_addr else { continue }
+            let family = Int32(address.pointee.sa_family)
+            guard family == AF_INET || family == AF_INET6 else { continue }
+            var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+            let length = socklen_t(family == AF_INET ? MemoryLayout<sockaddr_in>.size : MemoryLayout<sockaddr_in6>.size)
+            guard getnameinfo(address, length, &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST) == 0 else { continue }
+            let text = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            // Link-local IPv6 addresses carry a zone ("%eth0"), which no certificate can name.
+            if !text.contains("%") && !found.contains(text) { found.append(text) }
+        }
+        return found
+    }
+
     static func fingerprint(of certificate: NIOSSLCertificate) throws -> String {
         let der = try certificate.toDERBytes()
         return SHA256.hash(data: der).map { String(format: "%02X", $0) }.joined(separator: ":")
@@ -113,8 +157,8 @@ public struct RelayCertificate: Sendable {
     }
 
     private static func write(_ text: String, to path: String, mode: mode_t) throws {
-        let temporary = path + ".new"
-        unlink(temporary)
+        // A name of this run's own: two first runs at once do not remove each other's file.
+        let temporary = path + ".new-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, mode)
         guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         let bytes = Array(text.utf8)

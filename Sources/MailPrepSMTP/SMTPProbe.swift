@@ -43,7 +43,10 @@ public struct SMTPProbe: Sendable {
     public var implicitTLS: Bool
     public var verify: Bool
     public var trustRoots: String?
+    /// For each reply (the end of a message's data waits twice as long).
     public var timeout: TimeAmount
+    /// For the connection to be made.
+    public var connectTimeout: TimeAmount = .seconds(30)
     /// The name said in EHLO.
     public var clientName: String
 
@@ -85,12 +88,12 @@ public struct SMTPProbe: Sendable {
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: group)
-                .connectTimeout(timeout)
+                .connectTimeout(connectTimeout)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(replies) }
                 }
                 .connect(host: host, port: port).get()
-        } catch let error as ChannelError where error == .connectTimeout(timeout) {
+        } catch let error as ChannelError where error == .connectTimeout(connectTimeout) {
             throw .timedOut("connect")
         } catch {
             throw .cannotConnect(Self.describe(error))
@@ -389,16 +392,34 @@ public struct SMTPSession: Sendable {
     /// Whether the connection is still open (a server may close an idle session).
     public var isOpen: Bool { channel.isActive }
 
-    /// Sends one command line and gives the server's reply: code, and the text of each line.
+    /// Sends one command line and gives the server's reply: code, and the text of each line. Any failure (a
+    /// time-out, a closed connection) ends the session: a reply that came late would otherwise be taken as the
+    /// answer to the next command.
     public func command(_ text: String, step: String) async throws(SMTPProbeError) -> (code: Int, lines: [String]) {
-        do { try await channel.writeAndFlush(ByteBuffer(string: text + "\r\n")).get() } catch { throw .closed(step) }
-        let answer = try await SMTPProbe.reply(replies, channel, step: step, timeout: timeout)
-        return (answer.code, answer.lines)
+        do { try await channel.writeAndFlush(ByteBuffer(string: text + "\r\n")).get() } catch {
+            channel.close(promise: nil)
+            throw .closed(step)
+        }
+        do {
+            let answer = try await SMTPProbe.reply(replies, channel, step: step, timeout: timeout)
+            return (answer.code, answer.lines)
+        } catch {
+            channel.close(promise: nil)
+            throw error
+        }
     }
 
     /// After DATA's 354: the message in the file at `path` (CRLF lines), dot-stuffed (RFC 5321 section 4.5.2), then
     /// the final "." line; gives the server's reply.
     public func data(file path: String) async throws(SMTPProbeError) -> (code: Int, lines: [String]) {
+        do { return try await sendData(file: path) } catch {
+            // Half a message sent, or its reply late: this session cannot be trusted with another.
+            channel.close(promise: nil)
+            throw error
+        }
+    }
+
+    private func sendData(file path: String) async throws(SMTPProbeError) -> (code: Int, lines: [String]) {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw .closed("DATA") }
         defer { try? handle.close() }
         var atLineStart = true
@@ -419,7 +440,8 @@ public struct SMTPSession: Sendable {
         }
         let end = last == 0x0A ? ".\r\n" : "\r\n.\r\n"
         do { try await channel.writeAndFlush(ByteBuffer(string: end)).get() } catch { throw .closed("DATA") }
-        let answer = try await SMTPProbe.reply(replies, channel, step: "end of data", timeout: timeout)
+        // RFC 5321 section 4.5.3.2.6: 10 minutes for the reply to the end of data, twice the 5 for a command.
+        let answer = try await SMTPProbe.reply(replies, channel, step: "end of data", timeout: timeout * 2)
         return (answer.code, answer.lines)
     }
 }

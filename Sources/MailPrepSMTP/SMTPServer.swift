@@ -3,6 +3,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
+import NIOTLS
 
 /// A reply for a client: code and lines (several make a multi-line reply).
 public struct SMTPReply: Sendable, Equatable {
@@ -86,6 +87,13 @@ public struct SMTPServer: Sendable {
         public var maximumLine = 1000
         /// RFC 4954 section 4: an AUTH line (an OAuth token, say) may have up to 12288 octets.
         public var maximumAuthLine = 12_288
+        /// Unknown or misplaced commands before the session is ended (Postfix's smtpd_hard_error_limit is 20).
+        public var maximumErrors = 10
+        /// Failed logins before the session is ended, so a guesser is slowed and the upstream's lockout is not
+        /// earned through this machine.
+        public var maximumFailedLogins = 3
+        /// From STARTTLS's 220 to a finished handshake.
+        public var handshakeTime: TimeAmount = .seconds(30)
         public init() {}
     }
 
@@ -177,6 +185,12 @@ final class SMTPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     private var closing = false
     private var lineTimer: Scheduled<Void>?
     private var stallTimer: Scheduled<Void>?
+    private var handshakeTimer: Scheduled<Void>?
+    /// Commands refused as unknown or out of place, and failed logins: past their caps the session ends.
+    private var errors = 0
+    private var failedLogins = 0
+    /// How far `pending` has been read (removed in one step after each read, not line by line).
+    private var consumed = 0
 
     init(server: SMTPServer) {
         self.server = server
@@ -201,9 +215,11 @@ final class SMTPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        dropSpool()
+        // A message being delivered keeps its spooled file until the delivery is over (`work` drops it then).
+        if !busy { dropSpool() }
         lineTimer?.cancel()
         stallTimer?.cancel()
+        handshakeTimer?.cancel()
         if counted {
             counted = false
             server.count.withLockedValue { $0 -= 1 }
@@ -221,6 +237,10 @@ final class SMTPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? TLSUserEvent, case .handshakeCompleted = event {
+            handshakeTimer?.cancel()
+            handshakeTimer = nil
+        }
         if let event = event as? IdleStateHandler.IdleStateEvent, event == .read {
             // The client waits for our answer while we work for it: that silence is ours, not its.
             guard !busy else { return }
@@ -248,27 +268,45 @@ final class SMTPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     private func processLines(context: ChannelHandlerContext) {
-        while !busy && !closing, let end = pending.firstIndex(of: 0x0A) {
+        defer {
+            if consumed > 0 {
+                pending.removeSubrange(0..<min(consumed, pending.count))
+                consumed = 0
+            }
+        }
+        while !busy && !closing, let end = pending[consumed...].firstIndex(of: 0x0A) {
             // A client that sends commands and never reads the replies: no more reading until it does.
             guard context.channel.isWritable else { return stall(context: context) }
-            var line = Array(pending[..<end])
-            pending.removeSubrange(...end)
+            var line = Array(pending[consumed..<end])
+            consumed = end + 1
             if line.last == 0x0D { line.removeLast() }
             if inData { dataLine(line, context: context) } else { command(line, context: context) }
         }
         guard !closing else { return }
+        if consumed > 0 {
+            pending.removeSubrange(0..<consumed)
+            consumed = 0
+        }
+        // While the connection works for this client, what it sends waits in the socket, not in memory.
+        if busy {
+            context.channel.setOption(.autoRead, value: false).whenComplete { _ in }
+            return
+        }
         let longest = authenticating || pending.starts(with: Array("AUTH".utf8)) || pending.starts(with: Array("auth".utf8))
             ? server.limits.maximumAuthLine : server.limits.maximumLine
         // A line that never ends: refused before it fills memory.
-        if !inData && pending.count > longest && !busy {
-            pending.removeAll()
-            authenticating = false
+        if !inData && pending.count > longest {
+            discardPending()
+            if authenticating {
+                // The upstream waits for a response: it is told the exchange is cancelled.
+                return authLine("*", context: context)
+            }
             send(SMTPReply(code: 500, lines: ["5.5.2 Line too long"]), context: context)
         } else if inData && pending.count > 1 << 20 {
             // A data line without an end in a mebibyte: counted and dropped, as an overlong message is.
             spoolBytes += Int64(pending.count)
             tooLarge = true
-            pending.removeAll()
+            discardPending()
         }
         // A command line must be whole within its time.
         if inData || pending.isEmpty || busy {
@@ -292,17 +330,26 @@ final class SMTPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     private func command(_ line: [UInt8], context: ChannelHandlerContext) {
-        if authenticating { return authLine(String(decoding: line, as: UTF8.self), context: context) }
+        if authenticating {
+            // A response is base64 or "*" (RFC 4954 section 4); anything else cancels the exchange upstream.
+            guard line.count <= server.limits.maximumAuthLine, line.allSatisfy(Self.isBase64OrCancel) else { return authLine("*", context: context) }
+            return authLine(String(decoding: line, as: UTF8.self), context: context)
+        }
         let text = String(decoding: line, as: UTF8.self)
         let verb = text.prefix { $0 != " " }.uppercased()
         guard line.count <= (verb == "AUTH" ? server.limits.maximumAuthLine : server.limits.maximumLine) else {
             send(SMTPReply(code: 500, lines: ["5.5.2 Line too long"]), context: context)
             return
         }
+        // A web page can make a browser send HTTP here, with SMTP in its body (a cross-protocol request): the first
+        // line of HTTP ends the session, as Postfix's smtpd_forbidden_commands does.
+        if Self.httpVerbs.contains(verb) || verb.hasSuffix(":") {
+            return end(SMTPReply(code: 421, lines: ["4.7.0 \(server.name) this is SMTP, not HTTP; closing"]), context: context)
+        }
         let argument = text.dropFirst(verb.count).trimmingCharacters(in: .whitespaces)
         switch verb {
         case "EHLO", "HELO":
-            guard !argument.isEmpty else { return send(SMTPReply(code: 501, lines: ["5.5.4 \(verb) needs a domain"]), context: context) }
+            guard !argument.isEmpty else { return refuse(SMTPReply(code: 501, lines: ["5.5.4 \(verb) needs a domain"]), context: context) }
             resetTransaction()
             guard let connection else { return }
             work({ await connection.hello(argument) }, context: context) { handler, context, result in
@@ -318,25 +365,30 @@ final class SMTPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
             }
         case "STARTTLS":
             guard let tls = server.access.tls, !secured else { return send(SMTPReply(code: 502, lines: ["5.5.1 STARTTLS is not offered here"]), context: context) }
-            guard argument.isEmpty else { return send(SMTPReply(code: 501, lines: ["5.5.4 STARTTLS takes no argument"]), context: context) }
+            guard argument.isEmpty else { return refuse(SMTPReply(code: 501, lines: ["5.5.4 STARTTLS takes no argument"]), context: context) }
+            // After a login the upstream session is that login's: TLS comes first, or not at all.
+            guard !authenticated else { return refuse(SMTPReply(code: 503, lines: ["5.5.1 STARTTLS after AUTH is not taken here"]), context: context) }
             send(SMTPReply(code: 220, lines: ["2.0.0 Ready to start TLS"]), context: context)
             // RFC 3207 section 4.2: nothing the client sent in the clear after STARTTLS counts, and the session
             // starts again (EHLO, no transaction, not authenticated). The 220 is already past the pipeline; TLS goes
             // in front in the same turn of the loop, so every later byte in either direction passes through it.
-            pending.removeAll()
+            discardPending()
             greeted = false
             authenticated = false
             resetTransaction()
             do {
                 try context.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls), position: .first)
                 secured = true
+                // A client that asks for TLS and then says nothing: NIOSSL holds every write until the handshake,
+                // so not even the idle 421 would reach it; the connection is closed outright.
+                handshakeTimer = context.eventLoop.scheduleTask(in: server.limits.handshakeTime) { context.close(promise: nil) }
             } catch {
                 context.close(promise: nil)
             }
         case "AUTH":
-            guard greeted else { return send(SMTPReply(code: 503, lines: ["5.5.1 EHLO first"]), context: context) }
-            guard !authenticated else { return send(SMTPReply(code: 503, lines: ["5.5.1 Already authenticated"]), context: context) }
-            guard from == nil else { return send(SMTPReply(code: 503, lines: ["5.5.1 AUTH not permitted during a mail transaction"]), context: context) }
+            guard greeted else { return refuse(SMTPReply(code: 503, lines: ["5.5.1 EHLO first"]), context: context) }
+            guard !authenticated else { return refuse(SMTPReply(code: 503, lines: ["5.5.1 Already authenticated"]), context: context) }
+            guard from == nil else { return refuse(SMTPReply(code: 503, lines: ["5.5.1 AUTH not permitted during a mail transaction"]), context: context) }
             guard authOffered else {
                 if server.access.authNeedsTLS && !secured && !offer.authMechanisms.isEmpty {
                     return send(SMTPReply(code: 530, lines: ["5.7.0 Must issue a STARTTLS command first"]), context: context)
@@ -347,10 +399,14 @@ final class SMTPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
             guard offer.authMechanisms.contains(where: { $0.uppercased() == mechanism }) else {
                 return send(SMTPReply(code: 504, lines: ["5.5.4 Unrecognized authentication type"]), context: context)
             }
-            authLine(text, context: context)
+            let initial = argument.dropFirst(mechanism.count).trimmingCharacters(in: .whitespaces)
+            guard initial.utf8.allSatisfy(Self.isBase64OrCancel), !initial.contains(" ") else {
+                return refuse(SMTPReply(code: 501, lines: ["5.5.2 Cannot decode the response"]), context: context)
+            }
+            authLine("AUTH " + mechanism + (initial.isEmpty ? "" : " " + initial), context: context)
         case "MAIL":
-            guard greeted else { return send(SMTPReply(code: 503, lines: ["5.5.1 EHLO first"]), context: context) }
-            guard from == nil else { return send(SMTPReply(code: 503, lines: ["5.5.1 MAIL already given"]), context: context) }
+            guard greeted else { return refuse(SMTPReply(code: 503, lines: ["5.5.1 EHLO first"]), context: context) }
+            guard from == nil else { return refuse(SMTPReply(code: 503, lines: ["5.5.1 MAIL already given"]), context: context) }
             if server.access.authRequired && !authenticated {
                 if server.access.authNeedsTLS && !secured {
                     return send(SMTPReply(code: 530, lines: ["5.7.0 Must issue a STARTTLS command first"]), context: context)
@@ -358,7 +414,7 @@ final class SMTPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
                 return send(SMTPReply(code: 530, lines: ["5.7.0 Authentication required"]), context: context)
             }
             guard let (address, parameters) = Self.path(argument, keyword: "FROM:") else {
-                return send(SMTPReply(code: 501, lines: ["5.5.4 Syntax: MAIL FROM:<address>"]), context: context)
+                return refuse(SMTPReply(code: 501, lines: ["5.5.4 Syntax: MAIL FROM:<address>"]), context: context)
             }
             if let size = parameters["SIZE"].flatMap(Int64.init), size > server.limits.maximumMessageBytes {
                 return send(SMTPReply(code: 552, lines: ["5.3.4 Message size exceeds the fixed maximum of \(server.limits.maximumMessageBytes)"]), context: context)
@@ -378,9 +434,9 @@ final class SMTPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
             mailParameters = given
             send(SMTPReply(code: 250, lines: ["2.1.0 Ok"]), context: context)
         case "RCPT":
-            guard from != nil else { return send(SMTPReply(code: 503, lines: ["5.5.1 MAIL first"]), context: context) }
+            guard from != nil else { return refuse(SMTPReply(code: 503, lines: ["5.5.1 MAIL first"]), context: context) }
             guard let (address, _) = Self.path(argument, keyword: "TO:"), !address.isEmpty else {
-                return send(SMTPReply(code: 501, lines: ["5.5.4 Syntax: RCPT TO:<address>"]), context: context)
+                return refuse(SMTPReply(code: 501, lines: ["5.5.4 Syntax: RCPT TO:<address>"]), context: context)
             }
             guard recipients.count < server.limits.maximumRecipients else {
                 return send(SMTPReply(code: 452, lines: ["4.5.3 Too many recipients"]), context: context)
@@ -388,8 +444,8 @@ final class SMTPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
             recipients.append(address)
             send(SMTPReply(code: 250, lines: ["2.1.5 Ok"]), context: context)
         case "DATA":
-            guard argument.isEmpty else { return send(SMTPReply(code: 501, lines: ["5.5.4 DATA takes no argument"]), context: context) }
-            guard from != nil, !recipients.isEmpty else { return send(SMTPReply(code: 503, lines: ["5.5.1 RCPT first"]), context: context) }
+            guard argument.isEmpty else { return refuse(SMTPReply(code: 501, lines: ["5.5.4 DATA takes no argument"]), context: context) }
+            guard from != nil, !recipients.isEmpty else { return refuse(SMTPReply(code: 503, lines: ["5.5.1 RCPT first"]), context: context) }
             var template = Array((server.spoolPrefix + "relay-XXXXXX").utf8CString)
             let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
             guard descriptor >= 0 else { return send(SMTPReply(code: 451, lines: ["4.3.0 Cannot spool the message here"]), context: context) }
@@ -408,8 +464,29 @@ final class SMTPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
         case "QUIT":
             end(SMTPReply(code: 221, lines: ["2.0.0 Bye"]), context: context)
         default:
-            send(SMTPReply(code: 500, lines: ["5.5.2 Command not recognized"]), context: context)
+            refuse(SMTPReply(code: 500, lines: ["5.5.2 Command not recognized"]), context: context)
         }
+    }
+
+    static let httpVerbs: Set<String> = ["GET", "POST", "HEAD", "PUT", "CONNECT", "OPTIONS", "DELETE", "PATCH"]
+
+    static func isBase64OrCancel(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "+"), UInt8(ascii: "/"), UInt8(ascii: "="), UInt8(ascii: "*"):
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// An error reply that counts towards the session's cap.
+    private func refuse(_ reply: SMTPReply, context: ChannelHandlerContext) {
+        errors += 1
+        guard errors < server.limits.maximumErrors else {
+            return end(SMTPReply(code: 421, lines: ["4.7.0 \(server.name) too many errors, closing"]), context: context)
+        }
+        send(reply, context: context)
     }
 
     /// AUTH is offered in this session: the connection has mechanisms, and TLS is on where it must be.
@@ -436,6 +513,13 @@ final class SMTPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
         work({ await connection.authenticate(line) }, context: context) { handler, context, reply in
             handler.authenticating = reply.code == 334
             if reply.code == 235 { handler.authenticated = true }
+            if reply.code == 535 {
+                handler.failedLogins += 1
+                if handler.failedLogins >= handler.server.limits.maximumFailedLogins {
+                    handler.send(reply, context: context)
+                    return handler.end(SMTPReply(code: 421, lines: ["4.7.0 too many failed logins, closing"]), context: context)
+                }
+            }
             handler.send(reply, context: context)
         }
     }
@@ -493,11 +577,21 @@ final class SMTPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
             loop.execute {
                 let (handler, context, then) = bound.value
                 handler.busy = false
-                guard context.channel.isActive else { return }
+                guard context.channel.isActive else {
+                    handler.dropSpool()
+                    return
+                }
                 then(handler, context, result)
+                context.channel.setOption(.autoRead, value: true).whenComplete { _ in }
                 handler.processLines(context: context)
             }
         }
+    }
+
+    /// Forgets what the client sent and this session has not read.
+    private func discardPending() {
+        pending.removeAll()
+        consumed = 0
     }
 
     private func resetTransaction() {
@@ -520,11 +614,13 @@ final class SMTPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     /// Says `reply` and closes the session.
     private func end(_ reply: SMTPReply, context: ChannelHandlerContext) {
         closing = true
-        pending.removeAll()
+        discardPending()
         lineTimer?.cancel()
         context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: reply.wire))).whenComplete { _ in
             context.close(promise: nil)
         }
+        // A write that cannot finish (a client that does not read, a TLS handshake never made) ends it anyway.
+        context.eventLoop.scheduleTask(in: .seconds(5)) { context.close(promise: nil) }
     }
 
     /// "FROM:<a@b> SIZE=123" → ("a@b", ["SIZE": "123"]); the null path "<>" is "".

@@ -4,6 +4,7 @@ import MailPrepCore
 import MailPrepSMTP
 import MIME
 import NIOCore
+import NIOPosix
 import NIOSSL
 
 /// `mailprep relay`: an SMTP server on this machine that mail clients send to; each message is judged against its
@@ -115,11 +116,14 @@ struct RelayCommand: AsyncParsableCommand {
             printError(catalog.relayCertificateFailed("\(error)"))
             throw ExitStatus.configuration.code
         }
-        let probe = SMTPProbe(host: upHost, port: upPort, implicitTLS: upstreamTls == "tls", verify: !insecure, trustRoots: caFile)
+        // RFC 5321 section 4.5.3.2: a client waits 5 minutes for a command's reply (10 for the end of data).
+        let probe = SMTPProbe(host: upHost, port: upPort, implicitTLS: upstreamTls == "tls", verify: !insecure, trustRoots: caFile,
+                              timeout: .minutes(5))
         let shareURL = self.shareURL ?? configuration.shareURL
         let relay = Relay(probe: probe, requireTLS: upstreamTls == "starttls", passthrough: passthrough, policy: policy, catalog: catalog,
                           oversize: oversize ?? configuration.oversize ?? (shareURL == nil ? "refuse" : "fix"),
-                          fixArguments: fixArguments(language: language), keep: keep, store: shareFolder.store(configuration))
+                          fixArguments: fixArguments(language: language), keep: keep, store: shareFolder.store(configuration),
+                          detailedFailures: loopback)
         var limits = SMTPServer.Limits()
         limits.maximumMessageBytes = ByteCount.parse(maxMessage) ?? limits.maximumMessageBytes
         let access = SMTPServer.Access(tls: tls, authNeedsTLS: !loopback, authRequired: passthrough)
@@ -148,7 +152,11 @@ struct RelayCommand: AsyncParsableCommand {
             if !name.isEmpty && !names.contains(name) { names.append(name) }
             if !name.isEmpty && !name.contains(".") { names.append(name + ".local") }
         }
-        if !["0.0.0.0", "::"].contains(host) && !names.contains(host) { names.append(host) }
+        if ["0.0.0.0", "::"].contains(host) {
+            names += RelayCertificate.interfaceAddresses().filter { !names.contains($0) }
+        } else if !names.contains(host) {
+            names.append(host)
+        }
         return names
     }
 
@@ -177,6 +185,15 @@ struct Relay: Sendable {
     let log = AccessLog()
 
     var upstreamName: String { probe.host + ":\(probe.port)" }
+    /// The upstream's name and the reason in failure replies: on the loopback, for the user who set it up; to
+    /// other machines, only that it failed (the reason goes to standard error).
+    var detailedFailures = true
+
+    func upstreamFailure(_ error: any Error) -> String {
+        if detailedFailures { return catalog.relayUpstreamFailed(upstreamName, "\(error)") }
+        printError(catalog.relayUpstreamFailed(upstreamName, "\(error)"))
+        return catalog.relayUpstreamFailedPlain
+    }
 
     /// One line per message: who, how big, what was decided, what the client heard. No bodies, no credentials.
     /// The same log as serve's: a thread of its own, so a slow reader never holds up a message.
@@ -185,56 +202,85 @@ struct Relay: Sendable {
                   + "bytes=\(incoming.bytes) \(decision) \(reply.code)")
     }
 
+    /// What to do with a message: send a file (the spooled one, or the fixed one in `folder`), or answer.
+    enum Decision: Sendable {
+        case send(file: String, decision: String, fixed: FixResult?, folder: String?)
+        case answer(SMTPReply, decision: String)
+    }
+
     /// Judges the message by its envelope and the upstream's SIZE, then relays it, fixed if need be, or refuses it.
+    /// The judging and fixing (parsing, compressing: work for a processor, not for the network) run on NIO's
+    /// thread pool, so two large messages do not hold up every other client's EHLO and AUTH.
     func judgeAndSend(_ incoming: SMTPIncoming, session: SMTPSession) async -> (SMTPReply, String) {
+        let upstreamSize = session.capabilities.size
+        let relay = self
+        let decision: Decision
+        do {
+            decision = try await NIOThreadPool.singleton.runIfActive { relay.decide(incoming, upstreamSize: upstreamSize) }
+        } catch {
+            return (SMTPReply(code: 451, lines: ["4.3.0 " + catalog.relayUpstreamFailed(upstreamName, "\(error)")]), "failed")
+        }
+        switch decision {
+        case .answer(let reply, let decision):
+            return (reply, decision)
+        case .send(let file, let decision, let fixed, let folder):
+            defer { if let folder { Leftovers.removeFolder(folder) } }
+            let reply = await send(file, incoming, session: session)
+            if let fixed {
+                if reply.code != 250 {
+                    fixed.takeBackShared(from: store)
+                } else if let keep {
+                    try? Maildir.deliver(file: file, into: keep)
+                }
+                return (reply, reply.code == 250 ? "fixed" : "fixed-upstream-failed")
+            }
+            return (reply, decision)
+        }
+    }
+
+    func decide(_ incoming: SMTPIncoming, upstreamSize: Int64?) -> Decision {
         guard let message = try? MessageReader.parse(path: incoming.spool) else {
-            return (SMTPReply(code: 554, lines: ["5.6.0 " + catalog.sendNotAMessage]), "refused")
+            return .answer(SMTPReply(code: 554, lines: ["5.6.0 " + catalog.sendNotAMessage]), decision: "refused")
         }
         var policy = self.policy
         let sender = incoming.from.isEmpty ? Envelope.headerSender(of: message) : Mailbox(address: incoming.from)
-        if let size = session.capabilities.size, size > 0, let sender {
+        if let size = upstreamSize, size > 0, let sender {
             // The upstream's own word counts for this sender, as a probe --save'd figure would.
             policy.submissionSizes[sender.address.lowercased()] = ProviderEntry.SMTPSize(
-                bytes: size, host: probe.host + ":\(probe.port)", observed: LinkBlock.isoDate(Date()), source: "EHLO SIZE of the upstream")
+                bytes: size, host: upstreamName, observed: LinkBlock.isoDate(Date()), source: "EHLO SIZE of the upstream")
         }
         let envelope = Envelope(sender: sender, recipients: incoming.recipients.map { Mailbox(address: $0) })
         let check = MessageCheck(policy: policy, envelope: envelope)
         guard case .checked(let result) = check.check(message, file: "-") else {
-            return (SMTPReply(code: 554, lines: ["5.6.0 " + catalog.sendNotAMessage]), "refused")
+            return .answer(SMTPReply(code: 554, lines: ["5.6.0 " + catalog.sendNotAMessage]), decision: "refused")
         }
-        if result.fits { return (await send(incoming.spool, incoming, session: session), "relayed") }
+        if result.fits { return .send(file: incoming.spool, decision: "relayed", fixed: nil, folder: nil) }
         let binding = result.binding
         let whose = Sendmail.whose(binding, catalog: catalog)
         let refusal = catalog.sendRefused(ByteCount.human(result.wireBytes), ByteCount.human(binding.bytes), whose,
                                           ByteCount.human(-binding.headroomBytes))
         switch oversize {
         case "warn":
-            return (await send(incoming.spool, incoming, session: session), "relayed-over")
+            return .send(file: incoming.spool, decision: "relayed-over", fixed: nil, folder: nil)
         case "fix":
             guard let folder = Leftovers.makeFolder(in: ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp", purpose: "relay-fix") else {
-                return (SMTPReply(code: 451, lines: ["4.3.0 cannot make a temporary folder"]), "failed")
+                return .answer(SMTPReply(code: 451, lines: ["4.3.0 cannot make a temporary folder"]), decision: "failed")
             }
-            defer { Leftovers.removeFolder(folder) }
             let output = folder + "/message.eml"
             guard let command = try? FixCommand.parse(fixArguments + [incoming.spool]), let options = try? command.fixOptions(),
                   let fixed = try? FixJob(check: check, options: options).run(input: incoming.spool, output: .file(output), force: true, planOnly: false),
                   fixed.fits, fixed.output != nil else {
-                return (SMTPReply(code: 552, lines: ["5.3.4 " + refusal, catalog.relayCouldNotFix]), "refused")
+                Leftovers.removeFolder(folder)
+                return .answer(SMTPReply(code: 552, lines: ["5.3.4 " + refusal, catalog.relayCouldNotFix]), decision: "refused")
             }
-            let reply = await send(output, incoming, session: session)
-            if reply.code != 250 {
-                fixed.takeBackShared(from: store)
-            } else if let keep {
-                try? Maildir.deliver(file: output, into: keep)
-            }
-            return (reply, reply.code == 250 ? "fixed" : "fixed-upstream-failed")
+            return .send(file: output, decision: "fixed", fixed: fixed, folder: folder)
         default:
             var lines = ["5.3.4 " + refusal]
             let shareURL = fixArguments.firstIndex(of: "--share-url") != nil
             if let hint = Sendmail(environment: ProcessInfo.processInfo.environment).compressionHint(incoming.spool, check: check, shareURL: shareURL ? "" : nil, catalog: catalog) {
                 lines.append(hint)
             }
-            return (SMTPReply(code: 552, lines: lines), "refused")
+            return .answer(SMTPReply(code: 552, lines: lines), decision: "refused")
         }
     }
 
@@ -256,11 +302,15 @@ struct Relay: Sendable {
                 }
             }
             reply = try await session.command("DATA", step: "DATA")
-            guard reply.code == 354 else { return SMTPReply(code: reply.code, lines: reply.lines) }
+            guard reply.code == 354 else {
+                // The transaction is still open upstream: reset, or the next MAIL would be "nested".
+                _ = try? await session.command("RSET", step: "RSET")
+                return SMTPReply(code: reply.code, lines: reply.lines)
+            }
             reply = try await session.data(file: file)
             return SMTPReply(code: reply.code, lines: reply.lines)
         } catch {
-            return SMTPReply(code: 451, lines: ["4.4.2 " + catalog.relayUpstreamFailed(upstreamName, "\(error)")])
+            return SMTPReply(code: 451, lines: ["4.4.2 " + upstreamFailure(error)])
         }
     }
 }
@@ -274,6 +324,11 @@ actor RelayConnection: SMTPConnection {
     let client: String
     private var session: SMTPSession?
     private var authenticated = false
+    /// The client has gone: a session opened after this is closed at once.
+    private var closed = false
+    /// Calls under way (the actor is re-entered at each await): the session is closed when the last one ends,
+    /// never in the middle of a message's data.
+    private var inFlight = 0
 
     init(relay: Relay, client: String) {
         self.relay = relay
@@ -281,6 +336,8 @@ actor RelayConnection: SMTPConnection {
     }
 
     func hello(_ name: String) async -> SMTPHello {
+        inFlight += 1
+        defer { finished() }
         if let session, session.isOpen {
             return .offer(offer(session.capabilities))
         }
@@ -290,7 +347,7 @@ actor RelayConnection: SMTPConnection {
             session = opened
             return .offer(offer(opened.capabilities))
         } catch {
-            return .end(SMTPReply(code: 421, lines: ["4.4.1 " + relay.catalog.relayUpstreamFailed(relay.upstreamName, "\(error)")]))
+            return .end(SMTPReply(code: 421, lines: ["4.4.1 " + relay.upstreamFailure(error)]))
         }
     }
 
@@ -302,6 +359,8 @@ actor RelayConnection: SMTPConnection {
     }
 
     func authenticate(_ line: String) async -> SMTPReply {
+        inFlight += 1
+        defer { finished() }
         guard let session, session.isOpen else { return SMTPReply(code: 454, lines: ["4.7.0 " + relay.catalog.relayAuthUnavailable]) }
         do {
             // As it is, and never written anywhere: the upstream checks it, its answer goes back.
@@ -314,6 +373,8 @@ actor RelayConnection: SMTPConnection {
     }
 
     func deliver(_ incoming: SMTPIncoming) async -> SMTPReply {
+        inFlight += 1
+        defer { finished() }
         var reply: SMTPReply
         var decision = "relayed"
         if session?.isOpen != true {
@@ -323,7 +384,7 @@ actor RelayConnection: SMTPConnection {
                 return reply
             }
             do { session = try await relay.probe.open(requireTLS: relay.requireTLS) } catch {
-                reply = SMTPReply(code: 451, lines: ["4.4.1 " + relay.catalog.relayUpstreamFailed(relay.upstreamName, "\(error)")])
+                reply = SMTPReply(code: 451, lines: ["4.4.1 " + relay.upstreamFailure(error)])
                 relay.record(incoming, client: client, decision: "upstream-failed", reply: reply)
                 return reply
             }
@@ -335,7 +396,21 @@ actor RelayConnection: SMTPConnection {
     }
 
     func close() async {
-        await session?.close()
+        closed = true
+        guard inFlight == 0 else { return }
+        await closeSession()
+    }
+
+    private func finished() {
+        inFlight -= 1
+        if closed && inFlight == 0 {
+            Task { await self.closeSession() }
+        }
+    }
+
+    private func closeSession() async {
+        let open = session
         session = nil
+        await open?.close()
     }
 }

@@ -131,6 +131,7 @@ public struct Catalog: Sendable {
     public var relayLoopbackOnly: @Sendable (String) -> String
     public var relayCertificate: @Sendable (_ fingerprint: String, _ path: String, _ made: Bool) -> String
     public var relayCertificateFailed: @Sendable (_ reason: String) -> String
+    public var relayUpstreamFailedPlain: String
     public var relayUpstreamClosed: String
     public var relayAuthUnavailable: String
     public var relayListening: @Sendable (_ address: String, _ upstream: String) -> String
@@ -305,6 +306,7 @@ extension Catalog {
         relayLoopbackOnly: { "relay --listen \($0): not a loopback address; add --allow-network to take mail from other machines (they must then use STARTTLS and AUTH)" },
         relayCertificate: { fingerprint, path, made in (made ? "made a certificate for STARTTLS: " : "STARTTLS certificate: ") + "\(path), SHA-256 \(fingerprint) (the mail client shows it when asked to trust the server)" },
         relayCertificateFailed: { "relay: no STARTTLS certificate: \($0)" },
+        relayUpstreamFailedPlain: "the upstream server failed; the message stays with you, try again later",
         relayUpstreamClosed: "the upstream server ended the session; connect again (the message stays with you)",
         relayAuthUnavailable: "the upstream server cannot be asked to check the login just now; try again later",
         relayListening: { address, upstream in "relaying on smtp://\(address) to \(upstream)" },
@@ -474,6 +476,7 @@ extension Catalog {
         relayLoopbackOnly: { "relay --listen \($0)：不是本機位址；如要接收其他電腦的郵件，請加上 --allow-network（它們之後須使用 STARTTLS 及 AUTH）" },
         relayCertificate: { fingerprint, path, made in (made ? "已為 STARTTLS 製作憑證：" : "STARTTLS 憑證：") + "\(path)，SHA-256 \(fingerprint)（郵件程式要求你信任伺服器時會顯示）" },
         relayCertificateFailed: { "relay：沒有 STARTTLS 憑證：\($0)" },
+        relayUpstreamFailedPlain: "上游伺服器失敗；郵件仍在你那邊，請稍後再試",
         relayUpstreamClosed: "上游伺服器已結束連線；請重新連線（郵件仍在你那邊）",
         relayAuthUnavailable: "暫時無法請上游伺服器核對登入資料；請稍後再試",
         relayListening: { address, upstream in "正在 smtp://\(address) 接收郵件並轉寄到 \(upstream)" },

@@ -118,3 +118,67 @@ extension RelayCommandTests {
         if let decision { #expect(relay.logText.contains(decision), "\(relay.logText)") }
     }
 }
+
+extension RelayCommandTests {
+    @Test("hostile clients: commands sent in the clear after STARTTLS are dropped, a web page's HTTP POST ends the session, so do ten bad commands; the certificate made on the first run is kept for the next")
+    func hostileClients() throws {
+        let folder = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let upstream = try FaultyUpstream(mode: "ok", folder: folder)
+        defer { upstream.stop() }
+        let relay = try Relay(upstream: upstream.port, folder: folder, extra: [])
+        let certificate = Self.relayCertificate(folder)
+        let script = """
+            import socket, ssl, sys
+            port, cafile = int(sys.argv[1]), sys.argv[2]
+            def connect():
+                s = socket.create_connection(('127.0.0.1', port), 10)
+                f = s.makefile('rb')
+                f.readline()
+                return s, f
+            def reply(f):
+                lines = []
+                while True:
+                    line = f.readline().decode()
+                    if not line: return ' | '.join(lines) + ' | closed'
+                    lines.append(line.strip())
+                    if line[3:4] != '-': return ' | '.join(lines)
+            # RSET pipelined in the clear behind STARTTLS must not be answered under TLS.
+            s, f = connect()
+            s.sendall(b'EHLO client\\r\\n'); reply(f)
+            s.sendall(b'STARTTLS\\r\\nRSET\\r\\n')
+            print('starttls:', reply(f))
+            t = ssl.create_default_context(cafile=cafile).wrap_socket(s, server_hostname='127.0.0.1')
+            tf = t.makefile('rb')
+            t.sendall(b'EHLO client\\r\\n')
+            print('after tls:', reply(tf).split(' | ')[0])
+            t.close()
+            # A browser's cross-protocol POST, SMTP in its body.
+            s, f = connect()
+            s.sendall(b'POST / HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nContent-Length: 80\\r\\n\\r\\nEHLO x\\r\\nMAIL FROM:<a@example.org>\\r\\nRCPT TO:<b@example.org>\\r\\nDATA\\r\\nx\\r\\n.\\r\\n')
+            print('http:', reply(f), '|', reply(f))
+            s.close()
+            # Ten commands it does not know.
+            s, f = connect()
+            s.sendall(b'XYZZY\\r\\n' * 10)
+            print('junk:', [reply(f)[:3] for _ in range(10)], reply(f))
+            s.close()
+            """
+        let run = try Tool.exec(["/usr/bin/python3", "-c", script, String(relay.port), certificate], environment: [:])
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "starttls: 220 2.0.0 Ready to start TLS", "\(run.stdout)\(run.stderr)")
+        #expect(lines.count > 1 && lines[1] == "after tls: 250-mailprep", "the RSET sent in the clear got no answer under TLS: \(lines)")
+        #expect(lines.count > 2 && lines[2] == "http: 421 4.7.0 mailprep this is SMTP, not HTTP; closing |  | closed", "\(lines)")
+        #expect(lines.count > 3 && lines[3].hasPrefix("junk: ['500', '500', '500', '500', '500', '500', '500', '500', '500', '421']"), "\(lines)")
+        #expect(upstream.count == 0, "nothing was relayed")
+        let first = relay.errorText
+        relay.stop()
+        #expect(first.contains("made a certificate for STARTTLS: \(certificate), SHA-256 "))
+
+        let again = try Relay(upstream: upstream.port, folder: folder, extra: [])
+        again.stop()
+        let fingerprint = { (text: String) in text.range(of: "SHA-256 ").map { String(text[$0.upperBound...].prefix(95)) } ?? "" }
+        #expect(again.errorText.contains("STARTTLS certificate: \(certificate), SHA-256 ") && fingerprint(again.errorText) == fingerprint(first),
+                "the same certificate the next time: \(again.errorText)")
+    }
+}

@@ -116,8 +116,9 @@ extension RelayCommandTests {
         #expect(try String(contentsOf: warned.log, encoding: .utf8).contains(" relayed-over 250"))
 
         let share = folder.appendingPathComponent("share").path
+        let kept = folder.appendingPathComponent("Sent by mailprep").path
         let fixing = try Relay(upstream: postfix.port, folder: folder,
-                               extra: ["--share", share, "--share-url", "https://files.example.org/m/"])
+                               extra: ["--share", share, "--share-url", "https://files.example.org/m/", "--keep", kept])
         #expect(try Self.smtplib(port: fixing.port, message: big) == "sent\n")
         fixing.stop()
         let delivered = postfix.waitForDelivery(count: 2)
@@ -125,5 +126,11 @@ extension RelayCommandTests {
         let entry = try #require(ShareStore(root: share).list().first)
         #expect(String(decoding: delivered.last ?? Data(), as: UTF8.self).contains("https://files.example.org/m/\(entry.token)/"))
         #expect(try String(contentsOf: fixing.log, encoding: .utf8).contains(" fixed 250"))
+        // --keep holds what was really sent (the client's Sent copy has the original, with the attachment), as a
+        // message already seen, as a Sent folder's are.
+        let keptNames = (try? FileManager.default.contentsOfDirectory(atPath: kept + "/cur")) ?? []
+        #expect(keptNames.count == 1 && keptNames.allSatisfy { $0.hasSuffix(":2,S") })
+        let keptCopy = FileManager.default.contents(atPath: kept + "/cur/" + (keptNames.first ?? "")) ?? Data()
+        #expect(Postfix.asSent(delivered.last ?? Data()) == String(decoding: keptCopy, as: UTF8.self), "the kept copy is the message as delivered")
     }
 }

@@ -26,6 +26,12 @@ the same message, for a 25 MB message that fits, one of 250 MB that fits (memory
 25 MB one that must be fixed (a CSV compressed to fit 10 MB). The real sender is a sink (cat > /dev/null), so the
 ratio is what mailprep adds, not what a network costs.
 
+The relay jobs (--only relay; root, Debian's postfix): a Postfix of the bench's own on the loopback, delivering into a
+Maildir, and mailprep relay in front of it. One 20 MB message sent with smtplib straight to Postfix against through
+the relay (time from connect to the 250 for the data); then --load-clients (50) clients sending 1-5 MB messages at
+once for --load-seconds (30): how many were accepted, whether each accepted one arrived exactly once and byte for
+byte, none lost, and the relay's peak RSS.
+
 The fix jobs: mailprep fix of a 200 MB CSV attachment at level 6 against zip -6 of the same decoded file (same
 zlib), two 100 MB attachments (compressed in parallel: CPU above 100%), --plan on the 1 GB message, and base64
 encoding of new parts (mailprep-bench) against coreutils base64 -w 76.
@@ -103,7 +109,9 @@ def main():
     parser.add_argument("--python-runs", type=int, default=3)
     parser.add_argument("--no-python", action="store_true")
     parser.add_argument("--no-build", action="store_true")
-    parser.add_argument("--only", choices=["check", "fix", "share", "serve", "sendmail"], help="run one group of jobs")
+    parser.add_argument("--only", choices=["check", "fix", "share", "serve", "sendmail", "relay"], help="run one group of jobs")
+    parser.add_argument("--load-clients", type=int, default=50)
+    parser.add_argument("--load-seconds", type=int, default=30)
     parser.add_argument("--wrk-seconds", type=int, default=30)
     parser.add_argument("--wrk-connections", default="100,1000", help="comma-separated connection counts for wrk")
     parser.add_argument("--baseline", metavar="BINARY",
@@ -120,6 +128,8 @@ def main():
         return serve_jobs(args)
     if args.only == "sendmail":
         return sendmail_jobs(args)
+    if args.only == "relay":
+        return relay_jobs(args)
     if not os.path.exists(BIG):
         subprocess.run([sys.executable, os.path.join(HERE, "generate-large.py"), "message", BIG, "--decoded", "730MB"], check=True)
     if not os.path.isdir(DRAFTS):
@@ -266,6 +276,192 @@ def sendmail_jobs(args):
         print_row(group, "real sender alone", args.runs, wall_alone, size, rss_alone, cpu_alone)
         wall, rss, cpu = measure(through, args.runs)
         print_row(group, "mailprep sendmail + sender", args.runs, wall, size, rss, cpu, f"{wall / wall_alone:.1f} t")
+
+
+def free_port():
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_postfix(root, limit):
+    """A Postfix of its own in `root` (as the tests make one): loopback only, every address of example.org into one
+    Maildir. Returns its port."""
+    port = free_port()
+    for folder in ("etc", "queue", "data", "mail"):
+        os.makedirs(os.path.join(root, folder), exist_ok=True)
+    os.chmod(root, 0o755)
+    shutil.chown(os.path.join(root, "data"), "postfix")
+    os.chown(os.path.join(root, "mail"), 65534, 65534)
+    main = f"""compatibility_level = 3.6
+queue_directory = {root}/queue
+data_directory = {root}/data
+mail_owner = postfix
+setgid_group = postdrop
+syslog_name = postfix-mailprep-bench
+maillog_file = /dev/stdout
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+myhostname = mailprep-bench.localdomain
+mydestination =
+mynetworks = 127.0.0.0/8
+smtpd_relay_restrictions = permit_mynetworks, reject
+message_size_limit = {limit}
+virtual_mailbox_domains = example.org
+virtual_mailbox_base = {root}/mail
+virtual_mailbox_maps = static:inbox/
+virtual_uid_maps = static:65534
+virtual_gid_maps = static:65534
+virtual_minimum_uid = 1
+virtual_mailbox_limit = 0
+mailbox_size_limit = 0
+smtputf8_enable = no
+"""
+    with open(os.path.join(root, "etc", "main.cf"), "w") as out:
+        out.write(main)
+    with open("/etc/postfix/master.cf") as master:
+        lines = [f"127.0.0.1:{port} inet n - n - - smtpd" if line.startswith("smtp      inet") else line.rstrip("\n") for line in master]
+    with open(os.path.join(root, "etc", "master.cf"), "w") as out:
+        out.write("\n".join(lines) + "\n")
+    # In the foreground, its log on standard output (maillog_file takes only /var or /dev/stdout), as the tests do.
+    log = open(os.path.join(root, "maillog"), "w")
+    subprocess.Popen(["/usr/sbin/postfix", "-c", os.path.join(root, "etc"), "start-fg"], stdout=log, stderr=log)
+    import socket
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), 1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    return port
+
+
+def start_relay(upstream, folder):
+    errors = open(os.path.join(folder, "relay.err"), "w+")
+    env = dict(os.environ, HOME=folder, TMPDIR=folder, LANG="C.UTF-8")
+    process = subprocess.Popen([MAILPREP, "relay", "--listen", "127.0.0.1:0", "--upstream", f"127.0.0.1:{upstream}",
+                                "--upstream-tls", "none", "--upstream-auth", "none", "--limit", "100MB"],
+                               stdout=open(os.path.join(folder, "relay.log"), "w"), stderr=errors, env=env)
+    for _ in range(300):
+        text = open(errors.name).read()
+        found = re.search(r"smtp://127\.0\.0\.1:(\d+)", text)
+        if found:
+            return process, int(found.group(1))
+        time.sleep(0.05)
+    raise SystemExit("relay did not start: " + open(errors.name).read())
+
+
+def smtp_send(port, data):
+    """Sends `data` with smtplib; returns (seconds from connect to the data's 250, or None when refused)."""
+    import smtplib
+    start = time.perf_counter()
+    try:
+        with smtplib.SMTP("127.0.0.1", port, timeout=600) as client:
+            client.sendmail("chan@example.hk", ["wong@example.org"], data)
+        return time.perf_counter() - start
+    except (smtplib.SMTPException, OSError):
+        return None
+
+
+def delivered_messages(root):
+    folder = os.path.join(root, "mail", "inbox", "new")
+    found = {}
+    for name in os.listdir(folder) if os.path.isdir(folder) else []:
+        with open(os.path.join(folder, name), "rb") as handle:
+            text = handle.read()
+        # Without the fields Postfix adds, with CRLF again (the Maildir has LF): as sent.
+        text = re.sub(rb"^(Return-Path|X-Original-To|Delivered-To|Received): [^\n]*\n([ \t][^\n]*\n)*", b"", text, flags=re.M)
+        text = text.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+        key = re.search(rb"Message-ID: <([^@>]+)@", text).group(1).decode()
+        found.setdefault(key, []).append(text)
+    return found
+
+
+def relay_jobs(args):
+    if os.geteuid() != 0 or not os.path.exists("/usr/sbin/postfix"):
+        raise SystemExit("relay jobs: need root and Debian's postfix")
+    import base64
+    import random
+    import threading
+    root = tempfile.mkdtemp(prefix="mailprep-bench-postfix-")
+    folder = tempfile.mkdtemp(prefix="mailprep-bench-relay-")
+    upstream = start_postfix(root, 100_000_000)
+    relay, port = start_relay(upstream, folder)
+    try:
+        def message(key, decoded):
+            body = base64.encodebytes(random.randbytes(decoded)).replace(b"\n", b"\r\n")
+            return (f"From: chan@example.hk\r\nTo: wong@example.org\r\nSubject: bench\r\nDate: Thu, 03 Dec 2026 10:00:00 +0800\r\n"
+                    f"Message-ID: <{key}@bench.example.hk>\r\n"
+                    "MIME-Version: 1.0\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n").encode() + body
+        print(f"{os.cpu_count()} cores; Postfix {subprocess.run(['postconf', '-d', '-h', 'mail_version'], capture_output=True, text=True).stdout.strip()} on the loopback, into a Maildir")
+        print_header()
+        print("(vs peer: time as a multiple of straight to Postfix)")
+        direct, through = [], []
+        for run in range(args.runs):
+            data = message(f"one-{run}", 14_600_000)
+            direct.append(smtp_send(upstream, data))
+            data = message(f"relayed-{run}", 14_600_000)
+            through.append(smtp_send(port, data))
+        if None in direct or None in through:
+            raise SystemExit(f"a 20 MB message was refused: {direct} {through}")
+        size = len(data)
+        wall_direct, wall_through = statistics.median(direct), statistics.median(through)
+        print_row("20 MB message", "straight to Postfix", args.runs, wall_direct, size, None, None)
+        print_row("20 MB message", "through mailprep relay", args.runs, wall_through, size, peak_rss_mb(relay.pid), None,
+                  f"{wall_through / wall_direct:.1f} t")
+
+        # Load: clients at once, each sending one message after another until the time is up.
+        bodies = [message("{key}", random.randint(700_000, 3_600_000)) for _ in range(8)]
+        sent, refused, lock = {}, [0], threading.Lock()
+        deadline = time.monotonic() + args.load_seconds
+
+        def client(number):
+            count = 0
+            while time.monotonic() < deadline:
+                key = f"load-{number}-{count}"
+                data = bodies[(number + count) % len(bodies)].replace(b"{key}", key.encode())
+                count += 1
+                if smtp_send(port, data) is None:
+                    with lock:
+                        refused[0] += 1
+                else:
+                    with lock:
+                        sent[key] = data
+        started = time.monotonic()
+        threads = [threading.Thread(target=client, args=(number,)) for number in range(args.load_clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.monotonic() - started
+        rss = peak_rss_mb(relay.pid)
+        expected = len(sent) + 2 * args.runs
+        for _ in range(1200):
+            found = delivered_messages(root)
+            if sum(len(copies) for copies in found.values()) >= expected:
+                break
+            time.sleep(0.5)
+        found = delivered_messages(root)
+        missing = [key for key in sent if key not in found]
+        twice = [key for key, copies in found.items() if len(copies) > 1]
+        changed = [key for key in sent if key in found and found[key][0] != sent[key]]
+        octets = sum(len(data) for data in sent.values())
+        print(f"load: {args.load_clients} clients for {args.load_seconds} s: {len(sent)} messages accepted ({octets / 1e6:.0f} MB, "
+              f"{octets / elapsed / 1e6:.1f} MB/s), {refused[0]} refused or failed; delivered: {len(sent) - len(missing)} of {len(sent)}, "
+              f"{len(twice)} twice, {len(changed)} changed; relay peak RSS {rss:.1f} MB")
+        if changed:
+            a, b = found[changed[0]][0], sent[changed[0]]
+            at = next((i for i in range(min(len(a), len(b))) if a[i] != b[i]), min(len(a), len(b)))
+            print(f"first difference of {changed[0]} at octet {at} of {len(b)} (delivered {len(a)}): {a[max(0, at - 60):at + 60]!r} / {b[max(0, at - 60):at + 60]!r}")
+        if missing or twice or changed:
+            raise SystemExit(f"lost {missing[:5]}, twice {twice[:5]}, changed {changed[:5]}")
+    finally:
+        relay.terminate()
+        relay.wait()
+        subprocess.run(["/usr/sbin/postfix", "-c", os.path.join(root, "etc"), "stop"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def peak_rss_mb(pid):

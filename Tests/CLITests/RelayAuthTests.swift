@@ -176,3 +176,64 @@ extension RelayCommandTests {
         #expect(postfix.delivered.count == 4, "no refused message went upstream")
     }
 }
+
+extension RelayCommandTests {
+    @Test("taking mail from the network (--allow-network, here on 127.0.0.2): AUTH is offered only after STARTTLS, and no message is taken before a login")
+    func networkNeedsTLSAndLogin() throws {
+        let folder = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let postfix = try Postfix(limit: 10_000_000, tls: true, users: ["chan@example.hk": Self.password])
+        defer { postfix.stop() }
+        let relay = try Relay(upstream: postfix.port, folder: folder, extra: ["--allow-network", "--listen", "127.0.0.2:0"],
+                              upstreamArguments: ["--upstream-tls", "starttls", "--ca-file", postfix.certificate])
+        defer { relay.stop() }
+        #expect(relay.port > 0, "\(relay.errorText)")
+        let script = """
+            import smtplib, ssl, sys
+            port, cafile, password = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+            s = smtplib.SMTP('127.0.0.2', port, timeout=30)
+            s.ehlo()
+            print('auth before tls:', s.has_extn('auth'), s.has_extn('starttls'))
+            print('mail before tls:', s.docmd('MAIL FROM:<chan@example.hk>'))
+            print('auth before tls:', s.docmd('AUTH PLAIN AGNoYW5AZXhhbXBsZS5oawBub3BlCg=='))
+            context = ssl.create_default_context(cafile=cafile)
+            context.check_hostname = False
+            s.starttls(context=context)
+            s.ehlo()
+            print('auth after tls:', s.has_extn('auth'))
+            print('mail before login:', s.docmd('MAIL FROM:<chan@example.hk>'))
+            s.login('chan@example.hk', password)
+            print('mail after login:', s.docmd('MAIL FROM:<chan@example.hk>')[0])
+            s.quit()
+            """
+        let run = try Tool.exec(["/usr/bin/python3", "-c", script, String(relay.port), Self.relayCertificate(folder), Self.password], environment: [:])
+        #expect(run.stdout == """
+            auth before tls: False True
+            mail before tls: (530, b'5.7.0 Must issue a STARTTLS command first')
+            auth before tls: (530, b'5.7.0 Must issue a STARTTLS command first')
+            auth after tls: True
+            mail before login: (530, b'5.7.0 Authentication required')
+            mail after login: 250
+
+            """, "\(run.stdout)\(run.stderr)")
+    }
+}
+
+/// `mailprep relay` refuses a setup that would be unsafe, in one line and exit 78, before it listens.
+@Suite("mailprep relay: unsafe setups")
+struct RelaySetupExamples {
+    @Test("a network address without --allow-network, a network relay without the client's login, a login over a plain upstream: each is exit 78 with its reason",
+          arguments: [
+              (["--listen", "192.0.2.1:2587"], "not a loopback address; add --allow-network"),
+              (["--listen", "192.0.2.1:2587", "--allow-network", "--upstream-auth", "none"], "listening beyond this machine needs --upstream-auth passthrough"),
+              (["--upstream-tls", "none"], "--upstream-auth passthrough needs --upstream-tls starttls or tls"),
+          ])
+    func unsafe(arguments: [String], reason: String) throws {
+        let home = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let run = try Tool.run(["relay", "--upstream", "127.0.0.1:9"] + arguments, environment: ["HOME": home.path])
+        #expect(run.status == 78)
+        #expect(run.stderr.contains(reason), "\(run.stderr)")
+        #expect(run.stderr.split(separator: "\n").count == 1)
+    }
+}

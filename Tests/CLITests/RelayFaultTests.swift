@@ -120,7 +120,7 @@ extension RelayCommandTests {
 }
 
 extension RelayCommandTests {
-    @Test("hostile clients: commands sent in the clear after STARTTLS are dropped, a web page's HTTP POST ends the session, so do ten bad commands; the certificate made on the first run is kept for the next")
+    @Test("hostile clients: commands sent in the clear after STARTTLS are dropped, a web page's HTTP POST ends the session, so do ten bad commands; 8BITMIME only when the upstream has it; the certificate made on the first run is kept for the next")
     func hostileClients() throws {
         let folder = try Tool.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -163,6 +163,13 @@ extension RelayCommandTests {
             s.sendall(b'XYZZY\\r\\n' * 10)
             print('junk:', [reply(f)[:3] for _ in range(10)], reply(f))
             s.close()
+            # This upstream offers no 8BITMIME: neither does the relay, and it refuses BODY=8BITMIME.
+            s, f = connect()
+            s.sendall(b'EHLO client\r\n')
+            print('8bitmime offered:', '8BITMIME' in reply(f))
+            s.sendall(b'MAIL FROM:<chan@example.hk> BODY=8BITMIME\r\n')
+            print('body:', reply(f))
+            s.close()
             """
         let run = try Tool.exec(["/usr/bin/python3", "-c", script, String(relay.port), certificate], environment: [:])
         let lines = run.stdout.split(separator: "\n").map(String.init)
@@ -170,6 +177,7 @@ extension RelayCommandTests {
         #expect(lines.count > 1 && lines[1] == "after tls: 250-mailprep", "the RSET sent in the clear got no answer under TLS: \(lines)")
         #expect(lines.count > 2 && lines[2] == "http: 421 4.7.0 mailprep this is SMTP, not HTTP; closing |  | closed", "\(lines)")
         #expect(lines.count > 3 && lines[3].hasPrefix("junk: ['500', '500', '500', '500', '500', '500', '500', '500', '500', '421']"), "\(lines)")
+        #expect(lines.count > 5 && lines[4] == "8bitmime offered: False" && lines[5] == "body: 555 5.5.4 BODY=8BITMIME is not offered here", "\(lines)")
         #expect(upstream.count == 0, "nothing was relayed")
         let first = relay.errorText
         relay.stop()

@@ -179,6 +179,7 @@ final class SMTPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     private var inData = false
     private var spool: (descriptor: Int32, path: String)?
     private var spoolBytes: Int64 = 0
+    private var spoolBuffer: [UInt8] = []
     private var tooLarge = false
     /// Waiting for the connection (EHLO, AUTH, a delivery): lines that come meanwhile (pipelined) wait in `pending`.
     private var busy = false
@@ -277,10 +278,10 @@ final class SMTPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
         while !busy && !closing, let end = pending[consumed...].firstIndex(of: 0x0A) {
             // A client that sends commands and never reads the replies: no more reading until it does.
             guard context.channel.isWritable else { return stall(context: context) }
-            var line = Array(pending[consumed..<end])
+            var line = pending[consumed..<end]
             consumed = end + 1
-            if line.last == 0x0D { line.removeLast() }
-            if inData { dataLine(line, context: context) } else { command(line, context: context) }
+            if line.last == 0x0D { line = line.dropLast() }
+            if inData { dataLine(line, context: context) } else { command(Array(line), context: context) }
         }
         guard !closing else { return }
         if consumed > 0 {
@@ -524,20 +525,30 @@ final class SMTPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
         }
     }
 
-    private func dataLine(_ line: [UInt8], context: ChannelHandlerContext) {
-        if line == [UInt8(ascii: ".")] {
+    private func dataLine(_ line: ArraySlice<UInt8>, context: ChannelHandlerContext) {
+        if line.count == 1 && line.first == UInt8(ascii: ".") {
             finishData(context: context)
             return
         }
         // RFC 5321 section 4.5.2: a leading dot was doubled by the client.
-        let content = line.first == UInt8(ascii: ".") ? Array(line.dropFirst()) : line
+        let content = line.first == UInt8(ascii: ".") ? line.dropFirst() : line
         spoolBytes += Int64(content.count + 2)
         if spoolBytes > server.limits.maximumMessageBytes { tooLarge = true }
-        guard !tooLarge, let spool else { return }
-        let bytes = content + [0x0D, 0x0A]
+        guard !tooLarge, spool != nil else { return }
+        spoolBuffer.append(contentsOf: content)
+        spoolBuffer.append(0x0D)
+        spoolBuffer.append(0x0A)
+        if spoolBuffer.count >= 1 << 18 { flushSpool() }
+    }
+
+    /// Writes what the buffer holds to the spooled file: a write per 256 KiB, not per line (a 20 MB message has
+    /// 270,000 lines). A failed write (a full disk) makes the message one that cannot be taken.
+    private func flushSpool() {
+        defer { spoolBuffer.removeAll(keepingCapacity: true) }
+        guard let spool, spool.descriptor >= 0, !tooLarge else { return }
         var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { write(spool.descriptor, $0.baseAddress, $0.count) }
+        while offset < spoolBuffer.count {
+            let written = spoolBuffer[offset...].withUnsafeBytes { write(spool.descriptor, $0.baseAddress, $0.count) }
             if written < 0 && errno == EINTR { continue }
             guard written > 0 else {
                 tooLarge = true
@@ -549,6 +560,7 @@ final class SMTPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
 
     private func finishData(context: ChannelHandlerContext) {
         inData = false
+        flushSpool()
         guard let spool, let from, let connection else { return }
         close(spool.descriptor)
         if tooLarge {
@@ -601,6 +613,7 @@ final class SMTPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     private func dropSpool() {
+        spoolBuffer.removeAll()
         guard let spool else { return }
         if spool.descriptor >= 0 { close(spool.descriptor) }
         unlink(spool.path)

@@ -28,8 +28,9 @@ struct RelayCommandTests {
             try process.run()
             for _ in 0..<300 {
                 let text = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
-                if let range = text.range(of: "smtp://127.0.0.1:") {
-                    port = Int(text[range.upperBound...].prefix { $0.isNumber }) ?? 0
+                if let range = text.range(of: "relaying on smtp://"), let line = text[range.upperBound...].split(separator: " ").first,
+                   let colon = line.lastIndex(of: ":") {
+                    port = Int(line[line.index(after: colon)...]) ?? 0
                     break
                 }
                 usleep(50_000)

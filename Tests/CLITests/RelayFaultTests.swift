@@ -165,9 +165,9 @@ extension RelayCommandTests {
             s.close()
             # This upstream offers no 8BITMIME: neither does the relay, and it refuses BODY=8BITMIME.
             s, f = connect()
-            s.sendall(b'EHLO client\r\n')
+            s.sendall(b'EHLO client\\r\\n')
             print('8bitmime offered:', '8BITMIME' in reply(f))
-            s.sendall(b'MAIL FROM:<chan@example.hk> BODY=8BITMIME\r\n')
+            s.sendall(b'MAIL FROM:<chan@example.hk> BODY=8BITMIME\\r\\n')
             print('body:', reply(f))
             s.close()
             """

@@ -19,6 +19,9 @@ import Yams
 ///     oversize: fix                             # mailprep sendmail over a limit: fix, refuse or warn
 ///     submission:                               # each sender's submission server, whose SIZE probe --save keeps
 ///       me@icloud.com: smtp.mail.me.com:587
+///     relay:                                    # mailprep relay: one real server per listening address
+///       - { listen: 127.0.0.1:2587, upstream: smtp.mail.me.com:587 }
+///       - { listen: 127.0.0.1:2588, upstream: smtp.gmail.com:587, keep: ~/Mail/sent-by-mailprep }
 ///
 /// Found at --config, else $MAILPREP_CONFIG, else `$XDG_CONFIG_HOME/mailprep/config.yaml` (`~/.config/...`) on
 /// Linux, `~/Library/Application Support/mailprep/config.yaml` on macOS. A missing default file is no error; an
@@ -39,11 +42,13 @@ struct Configuration: Equatable {
     var oversize: String?
     /// Sender address or domain to its submission server, "host:port".
     var submission: [String: String] = [:]
+    /// `mailprep relay`'s listeners, each with its real server.
+    var relay: [RelaySetup] = []
     /// The file read, if any.
     var path: String?
 
     static let keys: Set<String> = ["share", "share_url", "expires", "templates", "listen", "share_mode", "limits", "accounts",
-                                    "send_via", "oversize", "submission"]
+                                    "send_via", "oversize", "submission", "relay"]
 
     /// "host" or "host:port" as probe and `submission:` write servers: lowercased, port 587 when none is given.
     static func server(_ text: String) -> String {
@@ -138,6 +143,11 @@ struct Configuration: Equatable {
                 }
                 continue
             }
+            if name == "relay" {
+                let entries = value.sequence.map(Array.init) ?? [value]
+                configuration.relay = try entries.map { entry throws(Invalid) in try RelaySetup.parse(entry, path: path, expand: expand) }
+                continue
+            }
             if name == "accounts" {
                 guard let accounts = value.mapping else {
                     throw Invalid(description: "\(path): accounts: addresses or domains with a provider id (me@example.hk: icloud)")
@@ -205,5 +215,55 @@ struct ShareFolderOptions: ParsableArguments {
     func store(_ configuration: Configuration) -> ShareStore {
         ShareStore(root: share ?? configuration.share ?? ShareStore.defaultRoot(environment: ProcessInfo.processInfo.environment),
                    access: configuration.shareMode ?? .owner)
+    }
+}
+
+/// One listening address of `mailprep relay` and the real server behind it: from the flags, or an entry of the
+/// configuration file's `relay:`.
+struct RelaySetup: Equatable, Sendable {
+    var listen = "127.0.0.1:2587"
+    var upstream: String
+    var upstreamTLS = "starttls"
+    var upstreamAuth = "passthrough"
+    var allowNetwork = false
+    var keep: String?
+    var caFile: String?
+
+    static let keys: Set<String> = ["listen", "upstream", "upstream_tls", "upstream_auth", "allow_network", "keep", "ca_file"]
+
+    static func parse(_ node: Node, path: String, expand: (String) -> String) throws(Configuration.Invalid) -> RelaySetup {
+        let example = "relay: { listen: 127.0.0.1:2587, upstream: smtp.mail.me.com:587 }, or a list of them"
+        guard let mapping = node.mapping else { throw Configuration.Invalid(description: "\(path): \(example)") }
+        var values: [String: String] = [:]
+        for (key, value) in mapping {
+            guard let name = key.string, keys.contains(name) else {
+                throw Configuration.Invalid(description: "\(path): relay: unknown key \(key.string ?? "?"); known: \(keys.sorted().joined(separator: ", "))")
+            }
+            guard let text = value.scalar?.string else { throw Configuration.Invalid(description: "\(path): relay: \(name) must be a single value") }
+            values[name] = text
+        }
+        guard let upstream = values["upstream"], ProbeCommand.parse(upstream) != nil else {
+            throw Configuration.Invalid(description: "\(path): relay: each entry needs upstream: host:port (\(example))")
+        }
+        var setup = RelaySetup(upstream: upstream)
+        if let listen = values["listen"] {
+            guard ServeCommand.parse(listen: listen) != nil else { throw Configuration.Invalid(description: "\(path): relay: listen \(listen): use host:port") }
+            setup.listen = listen
+        }
+        if let mode = values["upstream_tls"] {
+            guard ["starttls", "tls", "none"].contains(mode) else { throw Configuration.Invalid(description: "\(path): relay: upstream_tls \(mode): use starttls, tls or none") }
+            setup.upstreamTLS = mode
+        }
+        if let mode = values["upstream_auth"] {
+            guard ["passthrough", "none"].contains(mode) else { throw Configuration.Invalid(description: "\(path): relay: upstream_auth \(mode): use passthrough or none") }
+            setup.upstreamAuth = mode
+        }
+        if let flag = values["allow_network"] {
+            guard let value = Bool(flag.lowercased()) else { throw Configuration.Invalid(description: "\(path): relay: allow_network \(flag): use true or false") }
+            setup.allowNetwork = value
+        }
+        setup.keep = values["keep"].map(expand)
+        setup.caFile = values["ca_file"].map(expand)
+        return setup
     }
 }

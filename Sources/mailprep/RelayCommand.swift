@@ -38,8 +38,8 @@ struct RelayCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The STARTTLS certificate's private key (PEM).", valueName: "file"))
     var tlsKey: String?
 
-    @Option(help: ArgumentHelp("The real submission server.", valueName: "host:port"))
-    var upstream: String
+    @Option(help: ArgumentHelp("The real submission server (default: the configuration file's relay: entries, each with its own --listen).", valueName: "host:port"))
+    var upstream: String?
 
     @Option(help: ArgumentHelp("How to reach the upstream: starttls (required), tls (from the start), or none.", valueName: "mode"))
     var upstreamTls = "starttls"
@@ -73,7 +73,7 @@ struct RelayCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard ServeCommand.parse(listen: listen) != nil else { throw ValidationError("--listen \(listen): use host:port, e.g. 127.0.0.1:2587") }
-        guard ProbeCommand.parse(upstream) != nil else { throw ValidationError("--upstream \(upstream): use host:port") }
+        if let upstream, ProbeCommand.parse(upstream) == nil { throw ValidationError("--upstream \(upstream): use host:port") }
         guard ["starttls", "tls", "none"].contains(upstreamTls) else { throw ValidationError("--upstream-tls \(upstreamTls): use starttls, tls or none") }
         guard ["passthrough", "none"].contains(upstreamAuth) else { throw ValidationError("--upstream-auth \(upstreamAuth): use passthrough or none") }
         if let oversize, !["fix", "refuse", "warn"].contains(oversize) { throw ValidationError("--oversize \(oversize): use fix, refuse or warn") }
@@ -83,64 +83,107 @@ struct RelayCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let language = lang.flatMap(Language.init(code:)) ?? Language.fromEnvironment(ProcessInfo.processInfo.environment)
+        let environment = ProcessInfo.processInfo.environment
+        let language = lang.flatMap(Language.init(code:)) ?? Language.fromEnvironment(environment)
         let catalog = language.catalog
-        let passthrough = upstreamAuth == "passthrough"
-        guard !passthrough || upstreamTls != "none" else {
-            printError(catalog.relayPassthroughNeedsTLS)
-            throw ExitStatus.configuration.code
-        }
         let configuration = try shareFolder.configuration()
         let policy = try limitOptions.policy(configuration)
-        guard let (host, port) = ServeCommand.parse(listen: listen), let (upHost, upPort) = ProbeCommand.parse(upstream) else { throw ExitCode(64) }
-        let loopback = ["127.0.0.1", "::1", "localhost"].contains(host)
-        guard loopback || allowNetwork else {
-            printError(catalog.relayLoopbackOnly(listen))
+        // The flags make one listener; without --upstream, each of the configuration file's relay: entries is one.
+        let setups: [RelaySetup]
+        if let upstream {
+            setups = [RelaySetup(listen: listen, upstream: upstream, upstreamTLS: upstreamTls, upstreamAuth: upstreamAuth,
+                                 allowNetwork: allowNetwork, keep: keep, caFile: caFile)]
+        } else {
+            setups = configuration.relay
+        }
+        guard !setups.isEmpty else {
+            printError(catalog.relayNoUpstream)
             throw ExitStatus.configuration.code
         }
-        guard loopback || passthrough else {
-            printError(catalog.relayNetworkNeedsAuth)
-            throw ExitStatus.configuration.code
+        for setup in setups {
+            guard setup.upstreamAuth == "none" || setup.upstreamTLS != "none" else {
+                printError(catalog.relayPassthroughNeedsTLS)
+                throw ExitStatus.configuration.code
+            }
+            guard let (host, _) = ServeCommand.parse(listen: setup.listen) else { throw ExitCode(64) }
+            let loopback = Self.isLoopback(host)
+            guard loopback || setup.allowNetwork else {
+                printError(catalog.relayLoopbackOnly(setup.listen))
+                throw ExitStatus.configuration.code
+            }
+            guard loopback || setup.upstreamAuth == "passthrough" else {
+                printError(catalog.relayNetworkNeedsAuth)
+                throw ExitStatus.configuration.code
+            }
         }
-        let environment = ProcessInfo.processInfo.environment
+        // One certificate for every listener, for all their names.
         let certificate: RelayCertificate
         let tls: NIOSSLContext
         do {
             if let tlsCert, let tlsKey {
                 certificate = try RelayCertificate.given(certificate: tlsCert, key: tlsKey)
             } else {
-                certificate = try RelayCertificate.kept(in: UserFolders.state(environment: environment), names: Self.certificateNames(listening: host))
+                var names: [String] = []
+                for setup in setups {
+                    let host = ServeCommand.parse(listen: setup.listen)?.host ?? "127.0.0.1"
+                    names += Self.certificateNames(listening: host).filter { !names.contains($0) }
+                }
+                certificate = try RelayCertificate.kept(in: UserFolders.state(environment: environment), names: names)
             }
             tls = try certificate.serverContext()
         } catch {
             printError(catalog.relayCertificateFailed("\(error)"))
             throw ExitStatus.configuration.code
         }
-        // RFC 5321 section 4.5.3.2: a client waits 5 minutes for a command's reply (10 for the end of data).
-        let probe = SMTPProbe(host: upHost, port: upPort, implicitTLS: upstreamTls == "tls", verify: !insecure, trustRoots: caFile,
-                              timeout: .minutes(5))
-        let shareURL = self.shareURL ?? configuration.shareURL
-        let relay = Relay(probe: probe, requireTLS: upstreamTls == "starttls", passthrough: passthrough, policy: policy, catalog: catalog,
-                          oversize: oversize ?? configuration.oversize ?? (shareURL == nil ? "refuse" : "fix"),
-                          fixArguments: fixArguments(language: language), keep: keep, store: shareFolder.store(configuration),
-                          detailedFailures: loopback)
-        var limits = SMTPServer.Limits()
-        limits.maximumMessageBytes = ByteCount.parse(maxMessage) ?? limits.maximumMessageBytes
-        let access = SMTPServer.Access(tls: tls, authNeedsTLS: !loopback, authRequired: passthrough)
         let temporary = environment["TMPDIR"] ?? "/tmp"
         Leftovers.sweep(folder: temporary)
         Leftovers.removeOnSignals()
-        let server = SMTPServer(host: host, port: port, name: "mailprep", limits: limits, access: access,
-                                spoolPrefix: temporary + "/" + Leftovers.marker) { client in
-            RelayConnection(relay: relay, client: client)
+        let shareURL = self.shareURL ?? configuration.shareURL
+        var servers: [(server: SMTPServer, listen: String, upstream: String)] = []
+        for setup in setups {
+            guard let (host, port) = ServeCommand.parse(listen: setup.listen), let (upHost, upPort) = ProbeCommand.parse(setup.upstream) else { throw ExitCode(64) }
+            let loopback = Self.isLoopback(host)
+            let passthrough = setup.upstreamAuth == "passthrough"
+            // RFC 5321 section 4.5.3.2: a client waits 5 minutes for a command's reply (10 for the end of data).
+            let probe = SMTPProbe(host: upHost, port: upPort, implicitTLS: setup.upstreamTLS == "tls", verify: !insecure, trustRoots: setup.caFile,
+                                  timeout: .minutes(5))
+            let relay = Relay(probe: probe, requireTLS: setup.upstreamTLS == "starttls", passthrough: passthrough, policy: policy, catalog: catalog,
+                              oversize: oversize ?? configuration.oversize ?? (shareURL == nil ? "refuse" : "fix"),
+                              fixArguments: fixArguments(language: language), keep: setup.keep, store: shareFolder.store(configuration),
+                              detailedFailures: loopback)
+            var limits = SMTPServer.Limits()
+            limits.maximumMessageBytes = ByteCount.parse(maxMessage) ?? limits.maximumMessageBytes
+            let access = SMTPServer.Access(tls: tls, authNeedsTLS: !loopback, authRequired: passthrough)
+            let server = SMTPServer(host: host, port: port, name: "mailprep", limits: limits, access: access,
+                                    spoolPrefix: temporary + "/" + Leftovers.marker) { client in
+                RelayConnection(relay: relay, client: client)
+            }
+            servers.append((server, setup.listen, "\(upHost):\(upPort)"))
         }
         printError(catalog.relayCertificate(certificate.fingerprint, certificate.certificatePath, certificate.made))
         do {
-            try await server.run { port in printError(catalog.relayListening("\(host):\(port)", "\(upHost):\(upPort)")) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (server, listen, upstream) in servers {
+                    group.addTask {
+                        do {
+                            try await server.run { port in printError(catalog.relayListening("\(server.host):\(port)", upstream)) }
+                        } catch {
+                            printError(catalog.serveCannotListen(listen, "\(error)"))
+                            throw error
+                        }
+                    }
+                }
+                // The first listener that fails ends them all: half a set-up would send some accounts' mail nowhere.
+                try await group.next()
+                group.cancelAll()
+            }
         } catch {
-            printError(catalog.serveCannotListen(listen, "\(error)"))
             throw ExitStatus.unavailable.code
         }
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        ["127.0.0.1", "::1", "localhost"].contains(host)
     }
 
     /// The names a made certificate is for: the loopback's, and for a network address this machine's name too.

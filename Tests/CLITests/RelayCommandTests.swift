@@ -14,27 +14,34 @@ struct RelayCommandTests {
 
         /// `upstreamArguments`: how the upstream is reached (by default plainly and without AUTH: a relay that trusts
         /// this machine).
-        init(upstream: Int, folder: URL, extra: [String],
-             upstreamArguments: [String] = ["--upstream-tls", "none", "--upstream-auth", "none"]) throws {
+        private(set) var ports: [Int] = []
+
+        convenience init(upstream: Int, folder: URL, extra: [String],
+                         upstreamArguments: [String] = ["--upstream-tls", "none", "--upstream-auth", "none"]) throws {
+            try self.init(arguments: ["--listen", "127.0.0.1:0", "--upstream", "127.0.0.1:\(upstream)"] + upstreamArguments + extra, folder: folder)
+        }
+
+        /// `mailprep relay` with these arguments; waits for `listeners` "relaying on" lines.
+        init(arguments: [String], folder: URL, listeners: Int = 1) throws {
             log = folder.appendingPathComponent("relay.log")
             errors = folder.appendingPathComponent("relay.err")
             _ = FileManager.default.createFile(atPath: log.path, contents: nil)
             _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
             process.executableURL = Tool.binary
-            process.arguments = ["relay", "--listen", "127.0.0.1:0", "--upstream", "127.0.0.1:\(upstream)"] + upstreamArguments + extra
+            process.arguments = ["relay"] + arguments
             process.environment = ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": folder.path, "TMPDIR": folder.path]
             process.standardOutput = try FileHandle(forWritingTo: log)
             process.standardError = try FileHandle(forWritingTo: errors)
             try process.run()
             for _ in 0..<300 {
                 let text = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
-                if let range = text.range(of: "relaying on smtp://"), let line = text[range.upperBound...].split(separator: " ").first,
-                   let colon = line.lastIndex(of: ":") {
-                    port = Int(line[line.index(after: colon)...]) ?? 0
-                    break
+                ports = text.components(separatedBy: "relaying on smtp://").dropFirst().compactMap { rest in
+                    rest.split(separator: " ").first.flatMap { address in address.lastIndex(of: ":").flatMap { Int(address[address.index(after: $0)...]) } }
                 }
+                if ports.count >= listeners || !process.isRunning { break }
                 usleep(50_000)
             }
+            port = ports.first ?? 0
         }
 
         func stop() {

@@ -46,9 +46,9 @@ extension RelayCommandTests {
                 threading.Thread(target=serve, args=(c,), daemon=True).start()
             """
 
-        init(mode: String, folder: URL) throws {
+        init(mode: String, folder: URL, name: String? = nil) throws {
             port = try ServeCommandTests.Proxy.freePort()
-            taken = folder.appendingPathComponent("taken-\(mode)")
+            taken = folder.appendingPathComponent("taken-\(name ?? mode)")
             process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
             process.arguments = ["-c", Self.script, String(port), mode, taken.path]
             process.standardOutput = FileHandle.nullDevice
@@ -188,5 +188,42 @@ extension RelayCommandTests {
         let fingerprint = { (text: String) in text.range(of: "SHA-256 ").map { String(text[$0.upperBound...].prefix(95)) } ?? "" }
         #expect(again.errorText.contains("STARTTLS certificate: \(certificate), SHA-256 ") && fingerprint(again.errorText) == fingerprint(first),
                 "the same certificate the next time: \(again.errorText)")
+    }
+}
+
+extension RelayCommandTests {
+    @Test("the configuration file's relay: gives one listener per real server; a relay: entry without its upstream is exit 78")
+    func configuredListeners() throws {
+        let folder = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let first = try FaultyUpstream(mode: "ok", folder: folder, name: "first")
+        defer { first.stop() }
+        let second = try FaultyUpstream(mode: "ok", folder: folder, name: "second")
+        defer { second.stop() }
+        let config = folder.appendingPathComponent("config.yaml")
+        try """
+            relay:
+              - { listen: "127.0.0.1:0", upstream: "127.0.0.1:\(first.port)", upstream_tls: none, upstream_auth: none }
+              - listen: "127.0.0.1:0"
+                upstream: "127.0.0.1:\(second.port)"
+                upstream_tls: none
+                upstream_auth: none
+
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let relay = try Relay(arguments: ["--config", config.path], folder: folder, listeners: 2)
+        defer { relay.stop() }
+        #expect(relay.ports.count == 2, "\(relay.errorText)")
+        let message = folder.appendingPathComponent("message.eml")
+        try SendmailCommandTests.message(attachment: 10_000).write(to: message)
+        for port in relay.ports {
+            #expect(try Self.smtplib(port: port, message: message) == "sent\n")
+        }
+        #expect(first.count == 1 && second.count == 1, "one message to each real server")
+
+        try "relay:\n  - { listen: \"127.0.0.1:0\" }\n".write(to: config, atomically: true, encoding: .utf8)
+        let bad = try Tool.run(["relay", "--config", config.path], environment: ["HOME": folder.path])
+        #expect(bad.status == 78 && bad.stderr.contains("relay: each entry needs upstream: host:port"), "\(bad.stderr)")
+        let none = try Tool.run(["relay"], environment: ["HOME": folder.path])
+        #expect(none.status == 78 && none.stderr.contains("no real server to relay to"), "\(none.stderr)")
     }
 }

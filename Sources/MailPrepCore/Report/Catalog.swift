@@ -126,6 +126,7 @@ public struct Catalog: Sendable {
     public var probeUnexpectedReply: @Sendable (_ step: String, _ reply: String) -> String
     public var probeClosed: @Sendable (_ step: String) -> String
     /// `mailprep relay`.
+    public var relayNoUpstream: String
     public var relayPassthroughNeedsTLS: String
     public var relayNetworkNeedsAuth: String
     public var relayLoopbackOnly: @Sendable (String) -> String
@@ -301,6 +302,7 @@ extension Catalog {
         probeTLSFailed: { "TLS failed: \($0)" },
         probeUnexpectedReply: { step, reply in "unexpected reply to \(step): \(reply)" },
         probeClosed: { "the server closed the connection" + ($0.isEmpty ? "" : " (\($0))") },
+        relayNoUpstream: "relay: no real server to relay to: give --upstream host:port, or relay: entries in the configuration file",
         relayPassthroughNeedsTLS: "relay: --upstream-auth passthrough needs --upstream-tls starttls or tls: the client's password must not cross to the upstream in the clear",
         relayNetworkNeedsAuth: "relay: listening beyond this machine needs --upstream-auth passthrough, so that every message is sent under its sender's own login (never an open relay)",
         relayLoopbackOnly: { "relay --listen \($0): not a loopback address; add --allow-network to take mail from other machines (they must then use STARTTLS and AUTH)" },
@@ -471,6 +473,7 @@ extension Catalog {
         probeTLSFailed: { "TLS 失敗：\($0)" },
         probeUnexpectedReply: { step, reply in "\(step) 的回應不符 SMTP：\(reply)" },
         probeClosed: { "伺服器已中斷連線" + ($0.isEmpty ? "" : "（\($0)）") },
+        relayNoUpstream: "relay：沒有可轉寄的真正伺服器：請提供 --upstream 主機:埠，或在設定檔加入 relay: 項目",
         relayPassthroughNeedsTLS: "relay：--upstream-auth passthrough 須配合 --upstream-tls starttls 或 tls：用戶端的密碼不可以明文傳到上游伺服器",
         relayNetworkNeedsAuth: "relay：要接收其他電腦的郵件，須用 --upstream-auth passthrough，令每封郵件都以寄件人自己的登入傳送（絕不做開放轉寄）",
         relayLoopbackOnly: { "relay --listen \($0)：不是本機位址；如要接收其他電腦的郵件，請加上 --allow-network（它們之後須使用 STARTTLS 及 AUTH）" },

@@ -237,3 +237,45 @@ struct RelaySetupExamples {
         #expect(run.stderr.split(separator: "\n").count == 1)
     }
 }
+
+extension RelayCommandTests {
+    @Test("neomutt with smtp_url pointing at the relay (STARTTLS, its login): an over-limit message is refused and stays in the compose menu; a fitting one is delivered")
+    func neomuttSMTP() throws {
+        for tool in ["/usr/bin/neomutt", "/usr/bin/tmux"] {
+            try #require(FileManager.default.isExecutableFile(atPath: tool), "\(tool) is missing: ./scripts/setup --deps installs it")
+        }
+        let folder = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (postfix, relay) = try Self.authenticatingPair(folder: folder, extra: ["--limit", "100kB"])
+        defer { relay.stop(); postfix.stop() }
+        #expect(relay.port > 0, "\(relay.errorText)")
+        let draft = folder.appendingPathComponent("draft")
+        try "From: Chan Tai Man <chan@example.hk>\nTo: wong@example.org\nSubject: the table\n\nThe table is attached.\n".write(to: draft, atomically: true, encoding: .utf8)
+        var generator = SystemRandomNumberGenerator()
+        let big = folder.appendingPathComponent("table.bin")
+        try Data((0..<300_000).map { _ in UInt8.random(in: 0...255, using: &generator) }).write(to: big)
+        let small = folder.appendingPathComponent("note.bin")
+        try Data((0..<20_000).map { _ in UInt8.random(in: 0...255, using: &generator) }).write(to: small)
+        // The relay's certificate is one neomutt has accepted before (its certificate_file).
+        let settings = """
+            set smtp_url="smtp://chan@example.hk@127.0.0.1:\(relay.port)/"
+            set smtp_pass="\(Self.password)"
+            set ssl_starttls=yes
+            set ssl_force_tls=yes
+            set certificate_file="\(Self.relayCertificate(folder))"
+            """
+        let refused = try SendmailCommandTests.neomuttSends(draft: draft, attachment: big, settings: settings, home: folder,
+                                                            until: ["SMTP session failed", "Mail sent"])
+        // neomutt (2022-04-29, Debian 12) stays in its compose menu, the message unsent; the refusal's text does not
+        // stay on its screen long enough to be read back from tmux, so the relay's log says what happened.
+        #expect(refused.contains("NeoMutt: Compose") && !refused.contains("Mail sent"), "\(refused)")
+        #expect(relay.logText.contains("from=<chan@example.hk> recipients=1") && relay.logText.contains(" refused 552"), "\(relay.logText)")
+        usleep(300_000)
+        #expect(postfix.delivered.isEmpty)
+        let sent = try SendmailCommandTests.neomuttSends(draft: draft, attachment: small, settings: settings, home: folder,
+                                                         until: ["Mail sent", "SMTP session failed"])
+        #expect(sent.contains("Mail sent"), "\(sent)")
+        let delivered = postfix.waitForDelivery(count: 1)
+        #expect(delivered.count == 1 && String(decoding: delivered.first ?? Data(), as: UTF8.self).contains("note.bin"), "the attachment arrived")
+    }
+}

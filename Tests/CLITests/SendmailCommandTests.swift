@@ -323,6 +323,11 @@ extension SendmailCommandTests {
     /// neomutt in tmux composing `draft` with `attachment` and sending it with `sendmail`: Enter at the To and
     /// Subject prompts, `y` in the compose menu. Returns the screen once it shows `until` (or after ten seconds).
     static func neomuttSends(draft: URL, attachment: URL, sendmail: String, home: URL, until: [String]) throws -> String {
+        try neomuttSends(draft: draft, attachment: attachment, settings: "set sendmail=\"\(sendmail)\"", home: home, until: until)
+    }
+
+    /// The same, with `settings` for how neomutt sends (its $sendmail, or $smtp_url and the rest).
+    static func neomuttSends(draft: URL, attachment: URL, settings: String, home: URL, until: [String]) throws -> String {
         let rc = home.appendingPathComponent("muttrc")
         try """
             set folder=\(home.path)
@@ -333,7 +338,7 @@ extension SendmailCommandTests {
             set editor="true"
             set abort_unmodified=no
             set copy=no
-            set sendmail="\(sendmail)"
+            \(settings)
 
             """.write(to: rc, atomically: true, encoding: .utf8)
         let socket = "mailprep-test-\(getpid())-\(UUID().uuidString.prefix(8))"

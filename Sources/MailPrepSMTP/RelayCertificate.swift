@@ -40,9 +40,11 @@ public struct RelayCertificate: Sendable {
         }
     }
 
-    /// The kept pair in `folder`, made now (for `names`: host names and addresses) when there is none or it
-    /// expires within 30 days.
-    public static func kept(in folder: String, names: [String], now: Date = Date()) throws(Failure) -> RelayCertificate {
+    /// The kept pair in `folder`, made now when there is none, it expires within 30 days, or it is not for every one
+    /// of `names` (host names and addresses). A new one is also for `extra`: this machine's interface addresses,
+    /// which change (a VPN, IPv6's temporary addresses) and so are no reason to make another and ask the user to
+    /// trust it again.
+    public static func kept(in folder: String, names: [String], extra: [String] = [], now: Date = Date()) throws(Failure) -> RelayCertificate {
         let certificatePath = folder + "/relay-cert.pem"
         let keyPath = folder + "/relay-key.pem"
         // Kept while it is the pair (the key's public half is the certificate's), lasts 30 days more, and is for
@@ -61,7 +63,7 @@ public struct RelayCertificate: Sendable {
                 OrganizationName("mailprep")
             }
             var alternatives: [GeneralName] = []
-            for name in names {
+            for name in names + extra.filter({ !names.contains($0) }) {
                 if let bytes = Self.addressBytes(name) {
                     alternatives.append(.ipAddress(ASN1OctetString(contentBytes: ArraySlice(bytes))))
                 } else {

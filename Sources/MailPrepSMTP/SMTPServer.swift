@@ -88,7 +88,7 @@ public struct SMTPServer: Sendable {
         /// RFC 4954 section 4: an AUTH line (an OAuth token, say) may have up to 12288 octets.
         public var maximumAuthLine = 12_288
         /// Unknown or misplaced commands before the session is ended (Postfix's smtpd_hard_error_limit is 20).
-        public var maximumErrors = 10
+        public var maximumErrors = 20
         /// Failed logins before the session is ended, so a guesser is slowed and the upstream's lockout is not
         /// earned through this machine.
         public var maximumFailedLogins = 3
@@ -180,6 +180,13 @@ final class SMTPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     private var spool: (descriptor: Int32, path: String)?
     private var spoolBytes: Int64 = 0
     private var spoolBuffer: [UInt8] = []
+    /// The spooled file could not be written (a full disk).
+    private var spoolFailed = false
+    /// After a line too long was dropped: its rest, up to the next line end, is dropped too, never taken as a line.
+    private var skipToNewline = false
+    /// The transaction's MAIL was refused: the 503s its pipelined RCPTs and DATA get do not count as errors.
+    private var mailRefused = false
+    private var fallbackClose: Scheduled<Void>?
     private var tooLarge = false
     /// Waiting for the connection (EHLO, AUTH, a delivery): lines that come meanwhile (pipelined) wait in `pending`.
     private var busy = false
@@ -221,6 +228,7 @@ final class SMTPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
         lineTimer?.cancel()
         stallTimer?.cancel()
         handshakeTimer?.cancel()
+        fallbackClose?.cancel()
         if counted {
             counted = false
             server.count.withLockedValue { $0 -= 1 }
@@ -280,6 +288,10 @@ final class SMTPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
             guard context.channel.isWritable else { return stall(context: context) }
             var line = pending[consumed..<end]
             consumed = end + 1
+            if skipToNewline {
+                skipToNewline = false
+                continue
+            }
             if line.last == 0x0D { line = line.dropLast() }
             if inData { dataLine(line, context: context) } else { command(Array(line), context: context) }
         }
@@ -298,6 +310,7 @@ final class SMTPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
         // A line that never ends: refused before it fills memory.
         if !inData && pending.count > longest {
             discardPending()
+            skipToNewline = true
             if authenticating {
                 // The upstream waits for a response: it is told the exchange is cancelled.
                 return authLine("*", context: context)
@@ -308,6 +321,7 @@ final class SMTPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
             spoolBytes += Int64(pending.count)
             tooLarge = true
             discardPending()
+            skipToNewline = true
         }
         // A command line must be whole within its time.
         if inData || pending.isEmpty || busy {
@@ -408,6 +422,8 @@ final class SMTPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
         case "MAIL":
             guard greeted else { return refuse(SMTPReply(code: 503, lines: ["5.5.1 EHLO first"]), context: context) }
             guard from == nil else { return refuse(SMTPReply(code: 503, lines: ["5.5.1 MAIL already given"]), context: context) }
+            // Until this MAIL is taken, what a client pipelined behind it (RCPT, DATA) is refused without counting.
+            mailRefused = true
             if server.access.authRequired && !authenticated {
                 if server.access.authNeedsTLS && !secured {
                     return send(SMTPReply(code: 530, lines: ["5.7.0 Must issue a STARTTLS command first"]), context: context)
@@ -432,10 +448,14 @@ final class SMTPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
                 given.append("SMTPUTF8")
             }
             from = address
+            mailRefused = false
             mailParameters = given
             send(SMTPReply(code: 250, lines: ["2.1.0 Ok"]), context: context)
         case "RCPT":
-            guard from != nil else { return refuse(SMTPReply(code: 503, lines: ["5.5.1 MAIL first"]), context: context) }
+            guard from != nil else {
+                let reply = SMTPReply(code: 503, lines: ["5.5.1 MAIL first"])
+                return mailRefused ? send(reply, context: context) : refuse(reply, context: context)
+            }
             guard let (address, _) = Self.path(argument, keyword: "TO:"), !address.isEmpty else {
                 return refuse(SMTPReply(code: 501, lines: ["5.5.4 Syntax: RCPT TO:<address>"]), context: context)
             }
@@ -446,17 +466,22 @@ final class SMTPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
             send(SMTPReply(code: 250, lines: ["2.1.5 Ok"]), context: context)
         case "DATA":
             guard argument.isEmpty else { return refuse(SMTPReply(code: 501, lines: ["5.5.4 DATA takes no argument"]), context: context) }
-            guard from != nil, !recipients.isEmpty else { return refuse(SMTPReply(code: 503, lines: ["5.5.1 RCPT first"]), context: context) }
+            guard from != nil, !recipients.isEmpty else {
+                let reply = SMTPReply(code: 503, lines: ["5.5.1 RCPT first"])
+                return mailRefused ? send(reply, context: context) : refuse(reply, context: context)
+            }
             var template = Array((server.spoolPrefix + "relay-XXXXXX").utf8CString)
             let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
             guard descriptor >= 0 else { return send(SMTPReply(code: 451, lines: ["4.3.0 Cannot spool the message here"]), context: context) }
             spool = (descriptor, String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
             spoolBytes = 0
             tooLarge = false
+            spoolFailed = false
             inData = true
             send(SMTPReply(code: 354, lines: ["End data with <CR><LF>.<CR><LF>"]), context: context)
         case "RSET":
             resetTransaction()
+            mailRefused = false
             send(SMTPReply(code: 250, lines: ["2.0.0 Ok"]), context: context)
         case "NOOP":
             send(SMTPReply(code: 250, lines: ["2.0.0 Ok"]), context: context)
@@ -545,13 +570,13 @@ final class SMTPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     /// 270,000 lines). A failed write (a full disk) makes the message one that cannot be taken.
     private func flushSpool() {
         defer { spoolBuffer.removeAll(keepingCapacity: true) }
-        guard let spool, spool.descriptor >= 0, !tooLarge else { return }
+        guard let spool, spool.descriptor >= 0, !tooLarge, !spoolFailed else { return }
         var offset = 0
         while offset < spoolBuffer.count {
             let written = spoolBuffer[offset...].withUnsafeBytes { write(spool.descriptor, $0.baseAddress, $0.count) }
             if written < 0 && errno == EINTR { continue }
             guard written > 0 else {
-                tooLarge = true
+                spoolFailed = true
                 return
             }
             offset += written
@@ -563,12 +588,19 @@ final class SMTPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
         flushSpool()
         guard let spool, let from, let connection else { return }
         close(spool.descriptor)
+        // Closed once: dropSpool must not close the number again (another connection may hold it by then).
+        self.spool = (-1, spool.path)
+        if spoolFailed {
+            dropSpool()
+            resetTransaction()
+            // A full disk is this machine's trouble for now, not the message's: the client keeps it and tries again.
+            return send(SMTPReply(code: 452, lines: ["4.3.1 Insufficient system storage"]), context: context)
+        }
         if tooLarge {
             dropSpool()
             resetTransaction()
             return send(SMTPReply(code: 552, lines: ["5.3.4 Message size exceeds the fixed maximum of \(server.limits.maximumMessageBytes)"]), context: context)
         }
-        self.spool = (-1, spool.path)
         let incoming = SMTPIncoming(from: from, recipients: recipients, spool: spool.path, bytes: spoolBytes, mailParameters: mailParameters)
         work({ await connection.deliver(incoming) }, context: context) { handler, context, reply in
             handler.dropSpool()
@@ -582,6 +614,9 @@ final class SMTPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     private func work<T: Sendable>(_ job: @escaping @Sendable () async -> T, context: ChannelHandlerContext,
                                    then: @escaping (SMTPConnectionHandler, ChannelHandlerContext, T) -> Void) {
         busy = true
+        // The command is whole: its time is over; what the connection takes is not the client's.
+        lineTimer?.cancel()
+        lineTimer = nil
         let loop = context.eventLoop
         let bound = NIOLoopBound((self, context, then), eventLoop: loop)
         Task {
@@ -602,6 +637,8 @@ final class SMTPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
 
     /// Forgets what the client sent and this session has not read.
     private func discardPending() {
+        lineTimer?.cancel()
+        lineTimer = nil
         pending.removeAll()
         consumed = 0
     }
@@ -633,7 +670,7 @@ final class SMTPConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
             context.close(promise: nil)
         }
         // A write that cannot finish (a client that does not read, a TLS handshake never made) ends it anyway.
-        context.eventLoop.scheduleTask(in: .seconds(5)) { context.close(promise: nil) }
+        fallbackClose = context.eventLoop.scheduleTask(in: .seconds(5)) { context.close(promise: nil) }
     }
 
     /// "FROM:<a@b> SIZE=123" → ("a@b", ["SIZE": "123"]); the null path "<>" is "".

@@ -124,11 +124,13 @@ struct RelayCommand: AsyncParsableCommand {
                 certificate = try RelayCertificate.given(certificate: tlsCert, key: tlsKey)
             } else {
                 var names: [String] = []
+                var extra: [String] = []
                 for setup in setups {
                     let host = ServeCommand.parse(listen: setup.listen)?.host ?? "127.0.0.1"
                     names += Self.certificateNames(listening: host).filter { !names.contains($0) }
+                    if ["0.0.0.0", "::"].contains(host) { extra += RelayCertificate.interfaceAddresses().filter { !extra.contains($0) } }
                 }
-                certificate = try RelayCertificate.kept(in: UserFolders.state(environment: environment), names: names)
+                certificate = try RelayCertificate.kept(in: UserFolders.state(environment: environment), names: names, extra: extra)
             }
             tls = try certificate.serverContext()
         } catch {
@@ -186,7 +188,7 @@ struct RelayCommand: AsyncParsableCommand {
         ["127.0.0.1", "::1", "localhost"].contains(host)
     }
 
-    /// The names a made certificate is for: the loopback's, and for a network address this machine's name too.
+    /// The names a kept certificate must be for: the loopback's, this machine's name, and an address it listens on.
     static func certificateNames(listening host: String) -> [String] {
         var names = ["localhost", "127.0.0.1", "::1"]
         var buffer = [CChar](repeating: 0, count: 256)
@@ -195,11 +197,7 @@ struct RelayCommand: AsyncParsableCommand {
             if !name.isEmpty && !names.contains(name) { names.append(name) }
             if !name.isEmpty && !name.contains(".") { names.append(name + ".local") }
         }
-        if ["0.0.0.0", "::"].contains(host) {
-            names += RelayCertificate.interfaceAddresses().filter { !names.contains($0) }
-        } else if !names.contains(host) {
-            names.append(host)
-        }
+        if !["0.0.0.0", "::"].contains(host) && !names.contains(host) { names.append(host) }
         return names
     }
 
@@ -261,7 +259,7 @@ struct Relay: Sendable {
         do {
             decision = try await NIOThreadPool.singleton.runIfActive { relay.decide(incoming, upstreamSize: upstreamSize) }
         } catch {
-            return (SMTPReply(code: 451, lines: ["4.3.0 " + catalog.relayUpstreamFailed(upstreamName, "\(error)")]), "failed")
+            return (SMTPReply(code: 451, lines: ["4.3.0 " + upstreamFailure(error)]), "failed")
         }
         switch decision {
         case .answer(let reply, let decision):
@@ -381,6 +379,8 @@ actor RelayConnection: SMTPConnection {
     func hello(_ name: String) async -> SMTPHello {
         inFlight += 1
         defer { finished() }
+        // The client has gone: nothing is opened for it.
+        guard !closed else { return .end(SMTPReply(code: 421, lines: ["4.4.2 " + relay.catalog.relayUpstreamClosed])) }
         if let session, session.isOpen {
             return .offer(offer(session.capabilities))
         }
@@ -418,6 +418,7 @@ actor RelayConnection: SMTPConnection {
     func deliver(_ incoming: SMTPIncoming) async -> SMTPReply {
         inFlight += 1
         defer { finished() }
+        guard !closed else { return SMTPReply(code: 421, lines: ["4.4.2 " + relay.catalog.relayUpstreamClosed]) }
         var reply: SMTPReply
         var decision = "relayed"
         if session?.isOpen != true {

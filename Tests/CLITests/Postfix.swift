@@ -19,7 +19,7 @@ final class Postfix {
     /// these names and passwords, and required for every message, as a provider's submission port does.
     /// `extra`: more main.cf lines.
     init(limit: Int, domains: [String] = ["example.org", "example.com", "example.hk", "icloud.com", "gmail.com", "qq.com"],
-         tls: Bool = false, users: [String: String] = [:], extra: [String] = []) throws {
+         tls: Bool = false, users: [String: String] = [:], oauth: Int? = nil, extra: [String] = []) throws {
         root = try Tool.temporaryFolder()
         self.limit = limit
         port = try ServeCommandTests.Proxy.freePort()
@@ -42,7 +42,7 @@ final class Postfix {
         }
         var authLines: [String] = []
         if !users.isEmpty {
-            dovecot = try DovecotAuth(folder: root.appendingPathComponent("dovecot"), users: users)
+            dovecot = try DovecotAuth(folder: root.appendingPathComponent("dovecot"), users: users, oauth: oauth)
             authLines = ["smtpd_sasl_auth_enable = yes", "smtpd_sasl_type = dovecot", "smtpd_sasl_path = \(dovecot!.socket)",
                          "smtpd_tls_auth_only = yes", "smtpd_recipient_restrictions = permit_sasl_authenticated, reject"]
         }
@@ -151,7 +151,9 @@ final class DovecotAuth {
     let socket: String
     private let process = Process()
 
-    init(folder: URL, users: [String: String]) throws {
+    /// `oauth`: XOAUTH2 and OAUTHBEARER too, the token checked by the OAuth 2.0 introspection endpoint (RFC 7662)
+    /// on that loopback port.
+    init(folder: URL, users: [String: String], oauth: Int? = nil) throws {
         self.folder = folder
         socket = folder.appendingPathComponent("auth").path
         let path = folder.path
@@ -167,11 +169,19 @@ final class DovecotAuth {
             protocols =
             ssl = no
             disable_plaintext_auth = no
-            auth_mechanisms = plain login
+            auth_mechanisms = plain login\(oauth == nil ? "" : " xoauth2 oauthbearer")
             passdb {
               driver = passwd-file
               args = scheme=PLAIN username_format=%u \(path)/users
+              mechanisms = plain login
             }
+            \(oauth == nil ? "" : """
+            passdb {
+              driver = oauth2
+              mechanisms = xoauth2 oauthbearer
+              args = \(path)/oauth2.conf.ext
+            }
+            """)
             userdb {
               driver = static
               args = uid=65534 gid=65534 home=/nonexistent
@@ -184,6 +194,16 @@ final class DovecotAuth {
 
             """
         try configuration.write(to: folder.appendingPathComponent("dovecot.conf"), atomically: true, encoding: .utf8)
+        if let oauth {
+            try """
+                introspection_mode = post
+                introspection_url = http://127.0.0.1:\(oauth)/introspect
+                username_attribute = email
+                active_attribute = active
+                active_value = true
+
+                """.write(to: folder.appendingPathComponent("oauth2.conf.ext"), atomically: true, encoding: .utf8)
+        }
         // Started with no signal blocked: a child inherits the test process's mask, and Dovecot, which does not
         // clear it, would never see the SIGTERM that stops it.
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")

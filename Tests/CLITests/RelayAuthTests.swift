@@ -279,3 +279,83 @@ extension RelayCommandTests {
         #expect(delivered.count == 1 && String(decoding: delivered.first ?? Data(), as: UTF8.self).contains("note.bin"), "the attachment arrived")
     }
 }
+
+extension RelayCommandTests {
+    /// An OAuth 2.0 token introspection endpoint (RFC 7662) for Dovecot to ask: "good-token" is chan@example.hk's,
+    /// every other token is not active. A Python http.server on the loopback; it stands for the provider.
+    final class Introspection {
+        let process = Process()
+        let port: Int
+
+        init() throws {
+            port = try ServeCommandTests.Proxy.freePort()
+            let script = """
+                import http.server, json, sys, urllib.parse
+                class Handler(http.server.BaseHTTPRequestHandler):
+                    def do_POST(self):
+                        form = urllib.parse.parse_qs(self.rfile.read(int(self.headers.get('Content-Length', 0))).decode())
+                        active = form.get('token', [''])[0] == 'good-token'
+                        body = json.dumps({'active': True, 'email': 'chan@example.hk'} if active else {'active': False}).encode()
+                        self.send_response(200)
+                        self.send_header('Content-Type', 'application/json')
+                        self.send_header('Content-Length', str(len(body)))
+                        self.end_headers()
+                        self.wfile.write(body)
+                    def log_message(self, *arguments):
+                        pass
+                http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])), Handler).serve_forever()
+                """
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+            process.arguments = ["-c", script, String(port)]
+            try process.run()
+            for _ in 0..<100 {
+                if try Tool.exec(["/usr/bin/python3", "-c", "import socket; socket.create_connection(('127.0.0.1', \(port)), 1).close()"],
+                                 environment: [:]).status == 0 { break }
+                usleep(50_000)
+            }
+        }
+
+        func stop() {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    @Test("XOAUTH2 goes through as it came: a good token sends; a bad one gets the upstream's 334 error challenge, the client's empty answer goes on, and the upstream's 535 comes back")
+    func xoauth2PassesThrough() throws {
+        let folder = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let introspection = try Introspection()
+        defer { introspection.stop() }
+        let postfix = try Postfix(limit: 10_000_000, tls: true, users: ["chan@example.hk": Self.password], oauth: introspection.port)
+        defer { postfix.stop() }
+        let relay = try Relay(upstream: postfix.port, folder: folder, extra: [],
+                              upstreamArguments: ["--upstream-tls", "starttls", "--ca-file", postfix.certificate])
+        defer { relay.stop() }
+        let message = folder.appendingPathComponent("message.eml")
+        try SendmailCommandTests.message(attachment: 20_000).write(to: message)
+        let script = """
+            import smtplib, ssl, sys
+            port, cafile, path = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+            for token in ['good-token', 'stolen-token']:
+                s = smtplib.SMTP('127.0.0.1', port, timeout=30)
+                s.starttls(context=ssl.create_default_context(cafile=cafile))
+                s.ehlo()
+                print('offered:', 'XOAUTH2' in s.esmtp_features.get('auth', '').upper().split())
+                answers = ['user=chan@example.hk\\x01auth=Bearer ' + token + '\\x01\\x01', '']
+                try:
+                    code, text = s.auth('XOAUTH2', lambda challenge=None: answers.pop(0))
+                    s.sendmail('chan@example.hk', ['wong@example.org'], open(path, 'rb').read())
+                    print(token, code, 'sent')
+                except smtplib.SMTPAuthenticationError as e:
+                    print(token, e.smtp_code)
+                s.close()
+            """
+        let run = try Tool.exec(["/usr/bin/python3", "-c", script, String(relay.port), Self.relayCertificate(folder), message.path], environment: [:])
+        #expect(run.stdout == "offered: True\ngood-token 235 sent\noffered: True\nstolen-token 535\n", "\(run.stdout)\(run.stderr)")
+        #expect(postfix.waitForDelivery(count: 1).count == 1)
+        usleep(300_000)
+        #expect(postfix.delivered.count == 1, "nothing sent with the bad token")
+        #expect(!(relay.logText + relay.errorText).contains("token"), "no token in the log")
+    }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import MIME
 @testable import MailPrepCore
@@ -38,6 +39,17 @@ struct ReportTests {
     func jsonEscaping() {
         let value = JSONValue.object([("a", .string("報告 \"x\"\n\u{1}")), ("b", .array([.int(-1), .null, .bool(true)]))])
         #expect(value.serialized() == #"{"a":"報告 \"x\"\n\u0001","b":[-1,null,true]}"#)
+    }
+
+    @Test("a JSON object stays one line for every reader: a subject with U+0085 (as one in the test corpora has), U+2028 or U+2029 is escaped, other text is kept")
+    func jsonOneLine() {
+        let subject = "Re: 季度\u{85}報告\u{2028}第二段\u{2029}完 café"
+        let line = JSONValue.object([("subject", .string(subject))]).serialized()
+        #expect(line == #"{"subject":"Re: 季度\u0085報告\u2028第二段\u2029完 café"}"#)
+        // Swift's isNewline counts what Python's splitlines does (U+0085, U+2028, U+2029 among them).
+        #expect(line.split(whereSeparator: \.isNewline).count == 1)
+        let decoded = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String]
+        #expect(decoded?["subject"] == subject, "read back, the same text")
     }
 }
 

@@ -63,8 +63,9 @@ public indirect enum JSONValue: Sendable, Equatable {
         out.append(UInt8(ascii: "\""))
         var value = value
         value.withUTF8 { utf8 in
-            // Most strings need no escaping: copy them whole.
-            let plain = !utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0x7F || $0 == 0xE2 }
+            // Most strings need no escaping: copy them whole. 0xC2 leads U+0080-U+00BF (among them U+0085), 0xE2
+            // U+2028 and U+2029.
+            let plain = !utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0x7F || $0 == 0xC2 || $0 == 0xE2 }
             if plain {
                 out.append(contentsOf: utf8)
                 return
@@ -76,7 +77,10 @@ public indirect enum JSONValue: Sendable, Equatable {
                 case "\n": out += "\\n".utf8
                 case "\r": out += "\\r".utf8
                 case "\t": out += "\\t".utf8
-                case _ where scalar.value < 0x20 || scalar.value == 0x7F || (0x2028...0x2029).contains(scalar.value):
+                // C0 and C1 controls, and the line and paragraph separators: Python's str.splitlines, Swift's
+                // isNewline and JavaScript break lines at U+0085, U+2028 and U+2029, so a reader that splits the
+                // output into lines would cut an object in two.
+                case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || (0x2028...0x2029).contains(scalar.value):
                     let hex = String(scalar.value, radix: 16)
                     out += ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8
                 default:

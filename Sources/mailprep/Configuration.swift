@@ -230,6 +230,8 @@ struct RelaySetup: Equatable, Sendable {
     var caFile: String?
 
     static let keys: Set<String> = ["listen", "upstream", "upstream_tls", "upstream_auth", "allow_network", "keep", "ca_file"]
+    static let tlsModes = ["starttls", "tls", "none"]
+    static let authModes = ["passthrough", "none"]
 
     static func parse(_ node: Node, path: String, expand: (String) -> String) throws(Configuration.Invalid) -> RelaySetup {
         let example = "relay: { listen: 127.0.0.1:2587, upstream: smtp.mail.me.com:587 }, or a list of them"
@@ -251,11 +253,11 @@ struct RelaySetup: Equatable, Sendable {
             setup.listen = listen
         }
         if let mode = values["upstream_tls"] {
-            guard ["starttls", "tls", "none"].contains(mode) else { throw Configuration.Invalid(description: "\(path): relay: upstream_tls \(mode): use starttls, tls or none") }
+            guard tlsModes.contains(mode) else { throw Configuration.Invalid(description: "\(path): relay: upstream_tls \(mode): use starttls, tls or none") }
             setup.upstreamTLS = mode
         }
         if let mode = values["upstream_auth"] {
-            guard ["passthrough", "none"].contains(mode) else { throw Configuration.Invalid(description: "\(path): relay: upstream_auth \(mode): use passthrough or none") }
+            guard authModes.contains(mode) else { throw Configuration.Invalid(description: "\(path): relay: upstream_auth \(mode): use passthrough or none") }
             setup.upstreamAuth = mode
         }
         if let flag = values["allow_network"] {

@@ -74,8 +74,8 @@ struct RelayCommand: AsyncParsableCommand {
     func validate() throws {
         guard ServeCommand.parse(listen: listen) != nil else { throw ValidationError("--listen \(listen): use host:port, e.g. 127.0.0.1:2587") }
         if let upstream, ProbeCommand.parse(upstream) == nil { throw ValidationError("--upstream \(upstream): use host:port") }
-        guard ["starttls", "tls", "none"].contains(upstreamTls) else { throw ValidationError("--upstream-tls \(upstreamTls): use starttls, tls or none") }
-        guard ["passthrough", "none"].contains(upstreamAuth) else { throw ValidationError("--upstream-auth \(upstreamAuth): use passthrough or none") }
+        guard RelaySetup.tlsModes.contains(upstreamTls) else { throw ValidationError("--upstream-tls \(upstreamTls): use starttls, tls or none") }
+        guard RelaySetup.authModes.contains(upstreamAuth) else { throw ValidationError("--upstream-auth \(upstreamAuth): use passthrough or none") }
         if let oversize, !["fix", "refuse", "warn"].contains(oversize) { throw ValidationError("--oversize \(oversize): use fix, refuse or warn") }
         guard ByteCount.parse(maxMessage) != nil else { throw ValidationError("--max-message \(maxMessage): not a size") }
         if let lang, Language(code: lang) == nil { throw ValidationError("--lang \(lang): use en or zh-Hant") }
@@ -100,12 +100,15 @@ struct RelayCommand: AsyncParsableCommand {
             printError(catalog.relayNoUpstream)
             throw ExitStatus.configuration.code
         }
+        // Each set-up checked and its addresses read once, before anything is made.
+        var listeners: [(setup: RelaySetup, host: String, port: Int, upHost: String, upPort: Int)] = []
         for setup in setups {
             guard setup.upstreamAuth == "none" || setup.upstreamTLS != "none" else {
                 printError(catalog.relayPassthroughNeedsTLS)
                 throw ExitStatus.configuration.code
             }
-            guard let (host, _) = ServeCommand.parse(listen: setup.listen) else { throw ExitCode(64) }
+            guard let (host, port) = ServeCommand.parse(listen: setup.listen), let (upHost, upPort) = ProbeCommand.parse(setup.upstream) else { throw ExitCode(64) }
+            listeners.append((setup, host, port, upHost, upPort))
             let loopback = Self.isLoopback(host)
             guard loopback || setup.allowNetwork else {
                 printError(catalog.relayLoopbackOnly(setup.listen))
@@ -125,8 +128,7 @@ struct RelayCommand: AsyncParsableCommand {
             } else {
                 var names: [String] = []
                 var extra: [String] = []
-                for setup in setups {
-                    let host = ServeCommand.parse(listen: setup.listen)?.host ?? "127.0.0.1"
+                for (_, host, _, _, _) in listeners {
                     names += Self.certificateNames(listening: host).filter { !names.contains($0) }
                     if ["0.0.0.0", "::"].contains(host) { extra += RelayCertificate.interfaceAddresses().filter { !extra.contains($0) } }
                 }
@@ -141,9 +143,11 @@ struct RelayCommand: AsyncParsableCommand {
         Leftovers.sweep(folder: temporary)
         Leftovers.removeOnSignals()
         let shareURL = self.shareURL ?? configuration.shareURL
+        // fix's options once, at start: a bad share setting is one line and exit 78 now, not a refusal of every
+        // message later.
+        let fixOptions = try FixCommand.parse(fixArguments(language: language) + ["-"]).fixOptions()
         var servers: [(server: SMTPServer, listen: String, upstream: String)] = []
-        for setup in setups {
-            guard let (host, port) = ServeCommand.parse(listen: setup.listen), let (upHost, upPort) = ProbeCommand.parse(setup.upstream) else { throw ExitCode(64) }
+        for (setup, host, port, upHost, upPort) in listeners {
             let loopback = Self.isLoopback(host)
             let passthrough = setup.upstreamAuth == "passthrough"
             // RFC 5321 section 4.5.3.2: a client waits 5 minutes for a command's reply (10 for the end of data).
@@ -151,8 +155,8 @@ struct RelayCommand: AsyncParsableCommand {
                                   timeout: .minutes(5))
             let relay = Relay(probe: probe, requireTLS: setup.upstreamTLS == "starttls", passthrough: passthrough, policy: policy, catalog: catalog,
                               oversize: oversize ?? configuration.oversize ?? (shareURL == nil ? "refuse" : "fix"),
-                              fixArguments: fixArguments(language: language), keep: setup.keep, store: shareFolder.store(configuration),
-                              detailedFailures: loopback)
+                              fixOptions: fixOptions, keep: setup.keep, store: shareFolder.store(configuration),
+                              temporary: temporary, detailedFailures: loopback)
             var limits = SMTPServer.Limits()
             limits.maximumMessageBytes = ByteCount.parse(maxMessage) ?? limits.maximumMessageBytes
             let access = SMTPServer.Access(tls: tls, authNeedsTLS: !loopback, authRequired: passthrough)
@@ -220,9 +224,11 @@ struct Relay: Sendable {
     var policy: LimitPolicy
     var catalog: Catalog
     var oversize: String
-    var fixArguments: [String]
+    var fixOptions: FixOptions
     var keep: String?
     var store: ShareStore
+    /// Where a fixed message is made (TMPDIR).
+    var temporary: String
     let log = AccessLog()
 
     var upstreamName: String { probe.host + ":\(probe.port)" }
@@ -304,12 +310,11 @@ struct Relay: Sendable {
         case "warn":
             return .send(file: incoming.spool, decision: "relayed-over", fixed: nil, folder: nil)
         case "fix":
-            guard let folder = Leftovers.makeFolder(in: ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp", purpose: "relay-fix") else {
-                return .answer(SMTPReply(code: 451, lines: ["4.3.0 cannot make a temporary folder"]), decision: "failed")
+            guard let folder = Leftovers.makeFolder(in: temporary, purpose: "relay-fix") else {
+                return .answer(SMTPReply(code: 451, lines: ["4.3.0 " + catalog.relayNoTemporaryFolder(temporary)]), decision: "failed")
             }
             let output = folder + "/message.eml"
-            guard let command = try? FixCommand.parse(fixArguments + [incoming.spool]), let options = try? command.fixOptions(),
-                  let fixed = try? FixJob(check: check, options: options).run(input: incoming.spool, output: .file(output), force: true, planOnly: false),
+            guard let fixed = try? FixJob(check: check, options: fixOptions).run(input: incoming.spool, output: .file(output), force: true, planOnly: false),
                   fixed.fits, fixed.output != nil else {
                 Leftovers.removeFolder(folder)
                 return .answer(SMTPReply(code: 552, lines: ["5.3.4 " + refusal, catalog.relayCouldNotFix]), decision: "refused")
@@ -317,8 +322,9 @@ struct Relay: Sendable {
             return .send(file: output, decision: "fixed", fixed: fixed, folder: folder)
         default:
             var lines = ["5.3.4 " + refusal]
-            let shareURL = fixArguments.firstIndex(of: "--share-url") != nil
-            if let hint = Sendmail(environment: ProcessInfo.processInfo.environment).compressionHint(incoming.spool, check: check, shareURL: shareURL ? "" : nil, catalog: catalog) {
+            // The share's address from the flags or the configuration file, as fix would use it.
+            let shareURL = fixOptions.share?.baseURL
+            if let hint = Sendmail(environment: ProcessInfo.processInfo.environment).compressionHint(incoming.spool, check: check, shareURL: shareURL, catalog: catalog) {
                 lines.append(hint)
             }
             return .answer(SMTPReply(code: 552, lines: lines), decision: "refused")

@@ -249,13 +249,7 @@ extension RelayCommandTests {
         let (postfix, relay) = try Self.authenticatingPair(folder: folder, extra: ["--limit", "100kB"])
         defer { relay.stop(); postfix.stop() }
         #expect(relay.port > 0, "\(relay.errorText)")
-        let draft = folder.appendingPathComponent("draft")
-        try "From: Chan Tai Man <chan@example.hk>\nTo: wong@example.org\nSubject: the table\n\nThe table is attached.\n".write(to: draft, atomically: true, encoding: .utf8)
-        var generator = SystemRandomNumberGenerator()
-        let big = folder.appendingPathComponent("table.bin")
-        try Data((0..<300_000).map { _ in UInt8.random(in: 0...255, using: &generator) }).write(to: big)
-        let small = folder.appendingPathComponent("note.bin")
-        try Data((0..<20_000).map { _ in UInt8.random(in: 0...255, using: &generator) }).write(to: small)
+        let (draft, big, small) = try SendmailCommandTests.neomuttFiles(in: folder)
         // The relay's certificate is one neomutt has accepted before (its certificate_file).
         let settings = """
             set smtp_url="smtp://chan@example.hk@127.0.0.1:\(relay.port)/"
@@ -357,5 +351,20 @@ extension RelayCommandTests {
         usleep(300_000)
         #expect(postfix.delivered.count == 1, "nothing sent with the bad token")
         #expect(!(relay.logText + relay.errorText).contains("token"), "no token in the log")
+    }
+}
+
+extension RelaySetupExamples {
+    @Test("a fix setting that cannot work (expires: in the configuration file) is exit 78 when the relay starts, not a refusal of every message later")
+    func badFixSettingAtStart() throws {
+        let home = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let config = home.appendingPathComponent("config.yaml")
+        try "expires: soon\n".write(to: config, atomically: true, encoding: .utf8)
+        let run = try Tool.run(["relay", "--upstream", "127.0.0.1:9", "--upstream-auth", "none", "--upstream-tls", "none", "--config", config.path],
+                               environment: ["HOME": home.path])
+        #expect(run.status == 78)
+        #expect(run.stderr.contains("expires soon: use a time such as 30d"), "\(run.stderr)")
+        #expect(!run.stderr.contains("relaying on"))
     }
 }

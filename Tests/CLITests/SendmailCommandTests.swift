@@ -378,6 +378,19 @@ extension SendmailCommandTests {
         return shown
     }
 
+    /// What neomutt composes in its tests: a draft to wong@example.org, and an attachment of 300 kB (too big for
+    /// a 100 kB limit) and one of 20 kB (fits), random bytes.
+    static func neomuttFiles(in folder: URL) throws -> (draft: URL, big: URL, small: URL) {
+        let draft = folder.appendingPathComponent("draft")
+        try "From: Chan Tai Man <chan@example.hk>\nTo: wong@example.org\nSubject: the table\n\nThe table is attached.\n".write(to: draft, atomically: true, encoding: .utf8)
+        var generator = SystemRandomNumberGenerator()
+        let big = folder.appendingPathComponent("table.bin")
+        try Data((0..<300_000).map { _ in UInt8.random(in: 0...255, using: &generator) }).write(to: big)
+        let small = folder.appendingPathComponent("note.bin")
+        try Data((0..<20_000).map { _ in UInt8.random(in: 0...255, using: &generator) }).write(to: small)
+        return (draft, big, small)
+    }
+
     @Test("neomutt with set sendmail=\"mailprep sendmail\": an over-limit message is refused with mailprep's words on neomutt's screen; a fitting one is delivered")
     func neomutt() throws {
         for tool in ["/usr/bin/neomutt", "/usr/bin/tmux"] {
@@ -390,13 +403,7 @@ extension SendmailCommandTests {
         let config = home.appendingPathComponent(".config/mailprep")
         try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
         try "send_via: msmtp -C \(try postfix.msmtpConfiguration())\n".write(to: config.appendingPathComponent("config.yaml"), atomically: true, encoding: .utf8)
-        let draft = home.appendingPathComponent("draft")
-        try "From: Chan Tai Man <chan@example.hk>\nTo: wong@example.org\nSubject: the table\n\nThe table is attached.\n".write(to: draft, atomically: true, encoding: .utf8)
-        var generator = SystemRandomNumberGenerator()
-        let big = home.appendingPathComponent("table.bin")
-        try Data((0..<300_000).map { _ in UInt8.random(in: 0...255, using: &generator) }).write(to: big)
-        let small = home.appendingPathComponent("note.bin")
-        try Data((0..<20_000).map { _ in UInt8.random(in: 0...255, using: &generator) }).write(to: small)
+        let (draft, big, small) = try Self.neomuttFiles(in: home)
         // mutt splits $sendmail on spaces without a shell: mailprep's own flags may follow, the real sender is in the file.
         let sendmail = "\(Tool.binary.path) sendmail --limit 100kB"
 

@@ -138,6 +138,7 @@ public struct Catalog: Sendable {
     public var relayListening: @Sendable (_ address: String, _ upstream: String) -> String
     public var relayUpstreamFailed: @Sendable (_ upstream: String, _ reason: String) -> String
     public var relayCouldNotFix: String
+    public var relayNoTemporaryFolder: @Sendable (String) -> String
 }
 
 extension Catalog {
@@ -313,7 +314,8 @@ extension Catalog {
         relayAuthUnavailable: "the upstream server cannot be asked to check the login just now; try again later",
         relayListening: { address, upstream in "relaying on smtp://\(address) to \(upstream)" },
         relayUpstreamFailed: { upstream, reason in "upstream \(upstream) failed: \(reason); the message stays with you, try again later" },
-        relayCouldNotFix: "mailprep could not make it fit: send the files another way"
+        relayCouldNotFix: "mailprep could not make it fit: send the files another way",
+        relayNoTemporaryFolder: { "cannot make a temporary folder in \($0) to fix the message; try again later" }
     )
 
     public static let traditionalChinese = Catalog(
@@ -484,6 +486,7 @@ extension Catalog {
         relayAuthUnavailable: "暫時無法請上游伺服器核對登入資料；請稍後再試",
         relayListening: { address, upstream in "正在 smtp://\(address) 接收郵件並轉寄到 \(upstream)" },
         relayUpstreamFailed: { upstream, reason in "上游伺服器 \(upstream) 失敗：\(reason)；郵件仍在你那邊，請稍後再試" },
-        relayCouldNotFix: "mailprep 無法令郵件符合上限：請以其他方式傳送檔案"
+        relayCouldNotFix: "mailprep 無法令郵件符合上限：請以其他方式傳送檔案",
+        relayNoTemporaryFolder: { "無法在 \($0) 建立暫存資料夾來修正郵件；請稍後再試" }
     )
 }

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 #include "CMIMEScan.h"
 #include <string.h>
 
@@ -181,4 +182,8 @@ size_t mime_base64_decode(const uint8_t *in, size_t count, uint8_t *out, size_t 
     *characters = chars;
     *written = produced;
     return index;
+}
+
+const uint8_t *mime_find(const uint8_t *haystack, size_t count, const uint8_t *needle, size_t needle_length) {
+    return memmem(haystack, count, needle, needle_length);
 }

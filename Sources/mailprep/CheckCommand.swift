@@ -1,19 +1,24 @@
 import ArgumentParser
 import Foundation
 import MailPrepCore
+import MIME
 
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Measure messages exactly and judge them against the limits of the sender's and recipients' providers.",
         discussion: """
-            Give files, folders (every .eml below them, and Maildir cur/ and new/), or - for standard input.
-            One message gets a full report; several get one line each and a summary.
+            Give message files, mbox files (every message in them, or FILE#N for the Nth), Apple Mail .emlx files, \
+            folders (every .eml, .emlx, mbox, MH message and Maildir cur/ and new/ below them), or - for standard \
+            input. One message gets a full report; several get one line each and a summary.
             """
     )
 
-    @Argument(help: ArgumentHelp("Message files, folders, or - for standard input.", valueName: "path"))
+    @Argument(help: ArgumentHelp("Message files, mbox files (FILE#N for one message), folders, or - for standard input.", valueName: "path"))
     var paths: [String]
+
+    @Option(help: ArgumentHelp("How the mbox files' writer quoted body lines that begin with From: mboxo (default: Python's mailbox, mutt, Thunderbird), mboxrd. Files framed by Content-Length (mboxcl2) are read as they are.", valueName: "quoting"))
+    var mboxQuoting: MboxQuoting = .mboxo
 
     @OptionGroup var limitOptions: LimitOptions
     @OptionGroup var output: OutputOptions
@@ -29,22 +34,23 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         let check = MessageCheck(policy: try limitOptions.policy(try Configuration.loadOrExit(explicit: config)))
-        var files: [String] = []
+        var files: [MessageLocation] = []
+        var unresolved: [CheckFailure] = []
         var folderMode = paths.count > 1
         for path in paths {
-            if path != "-" && MessageFinder.isDirectory(path) {
-                folderMode = true
-                let found = MessageFinder.messages(under: path)
-                if found.isEmpty {
-                    printError("\(path): no messages in this folder (looked for *.eml and Maildir cur/, new/)")
-                    throw ExitStatus.unreadable.code
+            let found = MessageFinder.resolve(path, quoting: mboxQuoting.quoting)
+            if found.isEmpty {
+                printError(output.language.catalog.noMessagesIn(path))
+                throw ExitStatus.unreadable.code
+            }
+            if MessageFinder.isDirectory(path) || found.count > 1 { folderMode = true }
+            for item in found {
+                switch item {
+                case .message(let location): files.append(location)
+                case .failed(let failure): unresolved.append(failure)
                 }
-                files += found
-            } else {
-                files.append(path)
             }
         }
-
         let progress = ProgressLine(total: files.count, catalog: output.language.catalog,
                                     enabled: folderMode && !output.json && isatty(STDOUT_FILENO) == 1 && isatty(STDERR_FILENO) == 1)
         // Each outcome is rendered on its worker and written in order as soon as the ones before it are:
@@ -54,6 +60,11 @@ struct CheckCommand: ParsableCommand {
         let summarize = folderMode && !json
         let report = TextReport(language: output.language, color: output.color)
         let state = StreamState()
+        for failure in unresolved {
+            state.write(Rendered(item: CheckSummaryItem(.failed(failure)),
+                                 stdout: json ? CheckOutcome.failed(failure).json.bytes() + [0x0A] : [],
+                                 stderr: report.catalog.failure(failure)), keepingItem: summarize)
+        }
         BatchCheck(check: check).run(files, progress: { progress.update($0) }, transform: { outcome -> Rendered in
             var text: [UInt8] = []
             if json {
@@ -100,4 +111,11 @@ final class StreamState: @unchecked Sendable {
         status = status.worst(ExitStatus.of(rendered.item))
         if keepingItem { items.append(rendered.item) }
     }
+}
+
+/// The `--mbox-quoting` choices.
+enum MboxQuoting: String, ExpressibleByArgument, CaseIterable {
+    case mboxo, mboxrd
+
+    var quoting: FromQuoting { self == .mboxo ? .mboxo : .mboxrd }
 }

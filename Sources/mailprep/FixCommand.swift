@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MailPrepCore
+import MIME
 
 extension ArchiveFormat: ExpressibleByArgument {}
 extension FixStrategy: ExpressibleByArgument {}
@@ -112,6 +113,24 @@ struct FixCommand: ParsableCommand {
         // Ctrl-C, SIGTERM, SIGHUP: the temporary files and pending shared files of this run go with it.
         Leftovers.removeOnSignals()
         let job = FixJob(check: MessageCheck(policy: try limitOptions.policy(try shareFolder.configuration())), options: try fixOptions())
+        // One message of an mbox (FILE#N), an .emlx file: fixed from a copy, written beside the mailbox.
+        var location: MessageLocation?
+        if path != "-" {
+            let found = MessageFinder.resolve(path)
+            switch found.first {
+            case .failed(let failure):
+                throw Self.exit(for: .input(failure), file: path, language: outputOptions.language, json: outputOptions.json)
+            case .message(let one) where found.count == 1:
+                location = one
+            default:
+                if MessageFinder.isDirectory(path) {
+                    throw Self.exit(for: .input(CheckFailure(file: path, kind: .isDirectory)), file: path,
+                                    language: outputOptions.language, json: outputOptions.json)
+                }
+                printError(outputOptions.language.catalog.fixOneOf(path, found.count))
+                throw ExitStatus.usage.code
+            }
+        }
         let destination: FixOutput
         if inPlace {
             destination = .inPlace
@@ -121,11 +140,11 @@ struct FixCommand: ParsableCommand {
             // Nothing to be beside: a filter, as `fix - -o -`.
             destination = .standardOutput
         } else {
-            destination = .file(Self.defaultOutput(for: path))
+            destination = .file(Self.defaultOutput(for: path, location: location))
         }
         let result: FixResult
         do {
-            result = try job.run(input: path, output: destination, force: force, planOnly: plan, exactPlan: exact)
+            result = try job.run(input: path, location: location, output: destination, force: force, planOnly: plan, exactPlan: exact)
         } catch {
             // With the message on standard output, the JSON goes to standard error, as a report does.
             throw Self.exit(for: error, file: path, language: outputOptions.language, json: outputOptions.json,
@@ -175,8 +194,15 @@ struct FixCommand: ParsableCommand {
                           strategy: strategy, linkOver: linkOver.flatMap(ByteCount.parse), share: share)
     }
 
-    /// draft.eml → draft.fixed.eml, beside it.
-    static func defaultOutput(for path: String) -> String {
+    /// draft.eml → draft.fixed.eml, beside it; Drafts#3 (an mbox's third) → Drafts-3.fixed.eml; 12.emlx → 12.fixed.eml.
+    static func defaultOutput(for path: String, location: MessageLocation? = nil) -> String {
+        if let location, location.format == .mbox, let index = location.index { return "\(location.path)-\(index).fixed.eml" }
+        if let location, location.format == .emlx {
+            let name = location.path
+            for suffix in [".partial.emlx", ".emlx"] where name.lowercased().hasSuffix(suffix) {
+                return String(name.dropLast(suffix.count)) + ".fixed.eml"
+            }
+        }
         if path.lowercased().hasSuffix(".eml") { return String(path.dropLast(4)) + ".fixed.eml" }
         return path + ".fixed.eml"
     }
@@ -205,6 +231,8 @@ struct FixCommand: ParsableCommand {
         switch error {
         case .input(let failure): (code, status) = (failure.kind.rawValue, failure.isUnreadable ? .unreadable : .notAMessage)
         case .signedOrEncrypted: (code, status) = ("signed-or-encrypted", .notAMessage)
+        case .insideMailbox: (code, status) = ("inside-mailbox", .usage)
+        case .partialEMLX: (code, status) = ("partial-emlx", .notAMessage)
         case .damagedPart: (code, status) = ("damaged-part", .notAMessage)
         case .outputExists: (code, status) = ("output-exists", .cannotWrite)
         case .write(let failure): (code, status) = (failure.isNoSpace ? "disk-full" : "cannot-write", .cannotWrite)

@@ -118,7 +118,7 @@ struct CheckCommandTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let run = try Tool.run(["check", folder.path])
         #expect(run.status == 66)
-        #expect(run.stderr.contains("no messages in this folder"))
+        #expect(run.stderr.contains("no messages here (looked for .eml, .emlx, mbox, MH, and Maildir cur/ and new/)"))
         #expect(run.stderr.split(separator: "\n").count == 1)
     }
 

@@ -84,6 +84,63 @@ public enum MessageReader {
         return offset
     }
 
+    /// Parses the message at `location`: a whole file as `parse(path:)` does, or a range of a mailbox file read
+    /// with its quoting undone. Octets and offsets in the result count from the message's first header line.
+    public static func parse(_ location: MessageLocation, limits: ParserLimits = .default) throws(MessageReadError) -> Message {
+        if location.isWholeFile { return try parse(path: location.path, limits: limits) }
+        var limits = limits
+        if let length = location.length, length < Int64(limits.bufferBytes) / 2 {
+            limits.bufferBytes = max(4096, Int(length) * 2)
+        }
+        let parser = MessageParser(limits: limits)
+        try copy(location) { parser.feed($0) }
+        return parser.finish()
+    }
+
+    /// Hands the octets of the message at `location` to `each`, in pieces, with its mailbox's quoting undone: the
+    /// message as it would be sent (less the line-end change to CRLF).
+    public static func copy(_ location: MessageLocation, each: (UnsafeRawBufferPointer) throws -> Void) throws(MessageReadError) {
+        try copy(location, chunk: readChunk, each: each)
+    }
+
+    /// `copy` in reads of `chunk` octets (at least 64, so a line start's `>…From ` is never cut): tests read in
+    /// small pieces to cross every boundary.
+    static func copy(_ location: MessageLocation, chunk pieceSize: Int, each: (UnsafeRawBufferPointer) throws -> Void) throws(MessageReadError) {
+        let readChunk = max(64, pieceSize)
+        let path = location.path
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw error(for: errno, path: path) }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw error(for: errno, path: path) }
+        if (info.st_mode & S_IFMT) == S_IFDIR { throw .isDirectory(path: path) }
+        #if canImport(Glibc)
+        _ = posix_fadvise(descriptor, off_t(location.start), off_t(location.length ?? 0), POSIX_FADV_SEQUENTIAL)
+        #endif
+        let end = location.length.map { location.start + $0 } ?? Int64(info.st_size)
+        var unquoting = FromUnquoting(quoting: location.quoting)
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(min(Int64(readChunk), max(1, end - location.start))), alignment: 64)
+        defer { chunk.deallocate() }
+        var offset = location.start
+        while offset < end {
+            let want = Int(min(Int64(chunk.count), end - offset))
+            let got = pread(descriptor, chunk.baseAddress, want, off_t(offset))
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw error(for: errno, path: path)
+            }
+            if got == 0 { break }   // the file shrank: what is there is the message
+            let usable = location.quoting != .none && offset + Int64(got) < end
+                ? FromUnquoting.heldBack(UnsafeRawBufferPointer(rebasing: chunk[0..<got])) : got
+            let kept = unquoting.unquote(chunk, count: usable)
+            do { try each(UnsafeRawBufferPointer(rebasing: chunk[0..<kept])) } catch { throw .ioError(path: path, errno: EIO) }
+            offset += Int64(usable)
+        }
+    }
+
+    /// Octets read at a time from inside a mailbox file.
+    static let readChunk = 1 << 20
+
     /// Parses everything readable from `descriptor` (standard input, a pipe, an open file).
     public static func parse(descriptor: Int32, name: String, limits: ParserLimits = .default) throws(MessageReadError) -> Message {
         let parser = MessageParser(limits: limits)
@@ -107,6 +164,13 @@ public enum MessageReader {
     }
 
     private static func error(for code: Int32, path: String) -> MessageReadError {
+        MessageReadError.from(errno: code, path: path)
+    }
+}
+
+extension MessageReadError {
+    /// The error for a failed system call's `errno`.
+    static func from(errno code: Int32, path: String) -> MessageReadError {
         switch code {
         case ENOENT, ENOTDIR: .notFound(path: path)
         case EACCES, EPERM: .permissionDenied(path: path)

@@ -14,6 +14,12 @@ public struct BatchCheck: Sendable {
     /// time, as soon as all before them are done: a folder of any size streams out without being held.
     public func run<T: Sendable>(_ files: [String], progress: (@Sendable (Int) -> Void)? = nil,
                                  transform: @Sendable (CheckOutcome) -> T, emit: @escaping @Sendable (T) -> Void) {
+        run(files.map(MessageLocation.file), progress: progress, transform: transform, emit: emit)
+    }
+
+    /// `run` for messages wherever they lie: files, an mbox's messages, `.emlx` files.
+    public func run<T: Sendable>(_ files: [MessageLocation], progress: (@Sendable (Int) -> Void)? = nil,
+                                 transform: @Sendable (CheckOutcome) -> T, emit: @escaping @Sendable (T) -> Void) {
         let order = InOrder<T>(emit: emit)
         let workers = max(1, min(files.count, System.coreCount))
         let next = Counter()
@@ -22,7 +28,7 @@ public struct BatchCheck: Sendable {
             while true {
                 let index = next.increment() - 1
                 guard index < files.count else { return }
-                order.put(index, transform(check.check(path: files[index])))
+                order.put(index, transform(check.check(files[index])))
                 progress?(done.increment())
             }
         }

@@ -7,17 +7,27 @@ public struct CheckFailure: Error, Sendable {
         case ioError = "io-error"
         case emptyMessage = "empty-message"
         case notAMessage = "not-a-message"
+        /// `FILE#N` where the mbox FILE has fewer than N messages (detail: how many it has).
+        case noSuchMessage = "no-such-message"
+        /// `FILE#N` where FILE is not an mbox.
+        case notAMailbox = "not-a-mailbox"
     }
 
     public var file: String
     public var kind: Kind
     public var detail: String?
 
+    public init(file: String, kind: Kind, detail: String? = nil) {
+        self.file = file
+        self.kind = kind
+        self.detail = detail
+    }
+
     /// True when the input itself is missing or unreadable (as opposed to readable but not a message).
     public var isUnreadable: Bool {
         switch kind {
-        case .notFound, .permissionDenied, .isDirectory, .ioError: true
-        case .emptyMessage, .notAMessage: false
+        case .notFound, .permissionDenied, .isDirectory, .ioError, .noSuchMessage: true
+        case .emptyMessage, .notAMessage, .notAMailbox: false
         }
     }
 }
@@ -43,6 +53,8 @@ public struct CheckSummaryItem: Sendable {
     public var wireBytes: Int64?
     public var fits: Bool
     public var failure: CheckFailure?
+    /// For a message over a limit: the limit that decides.
+    public var over: AppliedLimit?
 
     public init(_ outcome: CheckOutcome) {
         switch outcome {
@@ -50,6 +62,7 @@ public struct CheckSummaryItem: Sendable {
             file = result.file
             wireBytes = result.wireBytes
             fits = result.fits
+            over = result.fits ? nil : result.binding
         case .failed(let failure):
             file = failure.file
             fits = false

@@ -27,6 +27,24 @@ public struct MessageCheck: Sendable {
         return check(message, file: path)
     }
 
+    /// Checks the message at `location`: a whole file, or one inside an mbox or `.emlx` file, named as
+    /// `location.name` says (`FILE#N` for an mbox's Nth).
+    public func check(_ location: MessageLocation) -> CheckOutcome {
+        if location.isWholeFile { return check(path: location.path) }
+        let message: Message
+        do {
+            message = try MessageReader.parse(location, limits: parserLimits)
+        } catch {
+            return .failed(Self.failure(for: error, file: location.name))
+        }
+        guard case .checked(var result) = check(message, file: location.name) else { return check(message, file: location.name) }
+        result.stored = StoredMessage(location)
+        if location.format == .emlx && location.path.lowercased().hasSuffix(".partial.emlx") {
+            result.problems.append(Problem(severity: .warning, code: Self.partialEMLX, offset: nil, path: nil, detail: nil))
+        }
+        return .checked(result)
+    }
+
     /// Judges an already parsed message.
     public func check(_ message: Message, file: String) -> CheckOutcome {
         if message.defects.contains(where: { $0.code == .emptyMessage }) {
@@ -66,6 +84,9 @@ public struct MessageCheck: Sendable {
         }
         return .checked(result)
     }
+
+    /// The problem code of a `.partial.emlx`: Apple Mail stored the attachments' bodies apart, so the sizes miss them.
+    public static let partialEMLX = "partial-emlx"
 
     public static func failure(for error: MessageReadError, file: String) -> CheckFailure {
         switch error {

@@ -3,16 +3,53 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import MIME
 
-/// Finds the messages below a folder: every `*.eml` file, and every file in a Maildir `cur/` or `new/` folder.
+/// Finds the messages a path names: a message file, one message of an mbox (`FILE#N`), every message of an mbox or
+/// `.emlx` file, or every message below a folder.
 ///
+/// Below a folder: `*.eml` files; every file in a Maildir `cur/` or `new/` folder; Apple Mail's `.emlx` and
+/// `.partial.emlx` (as in `~/Library/Mail/V10/…/Drafts.mbox/…/Messages/`); MH messages (files named by a number);
+/// and mbox files such as Thunderbird's `Drafts` (files without an extension are told by their first octets).
 /// Hidden files and folders (names starting with ".") are skipped, and symbolic links are not followed, so a
-/// link loop cannot trap the walk. Paths come back sorted, so reports are stable.
+/// link loop cannot trap the walk. Paths come back sorted, so reports are stable; an mbox's messages in file order.
 public enum MessageFinder {
-    public static func messages(under root: String) -> [String] {
-        var found: [String] = []
-        walk(root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root, into: &found)
-        return found.sorted()
+    /// One thing a path names.
+    public enum Found: Sendable {
+        case message(MessageLocation)
+        /// A path that names a message that cannot be had (`FILE#9` of an mbox of 3).
+        case failed(CheckFailure)
+    }
+
+    /// What `path` (a command-line argument) names. A path that names nothing readable comes back as one whole
+    /// file, so that reading it reports why.
+    public static func resolve(_ path: String, quoting: FromQuoting = .mboxo) -> [Found] {
+        if path == "-" { return [.message(.file(path))] }
+        if isDirectory(path) { return messages(under: path, quoting: quoting).map(Found.message) }
+        var info = stat()
+        if stat(path, &info) != 0, let hash = path.lastIndex(of: "#"),
+           let number = Int(path[path.index(after: hash)...]), number > 0 {
+            let container = String(path[..<hash])
+            guard stat(container, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return [.message(.file(path))] }
+            do {
+                let all = try Mbox.messages(in: container, quoting: quoting)
+                if all.isEmpty { return [.failed(CheckFailure(file: path, kind: .notAMailbox))] }
+                guard number <= all.count else {
+                    return [.failed(CheckFailure(file: path, kind: .noSuchMessage, detail: String(all.count)))]
+                }
+                return [.message(all[number - 1])]
+            } catch {
+                return [.failed(MessageCheck.failure(for: error, file: path))]
+            }
+        }
+        return stored(in: path, requireMessage: false, quoting: quoting) ?? [.message(.file(path))]
+    }
+
+    /// The messages below a folder.
+    public static func messages(under root: String, quoting: FromQuoting = .mboxo) -> [MessageLocation] {
+        var found: [(String, [MessageLocation])] = []
+        walk(root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root, quoting: quoting, into: &found)
+        return found.sorted { NaturalOrder.precedes($0.0, $1.0) }.flatMap(\.1)
     }
 
     /// True when `path` names a directory.
@@ -21,7 +58,45 @@ public enum MessageFinder {
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 
-    private static func walk(_ directory: String, into found: inout [String]) {
+    /// What kind of message store a file is, from its first octets.
+    public enum Content: Sendable, Equatable {
+        case mbox, emlx, message, other
+    }
+
+    /// Tells an mbox, an `.emlx` file and a message file apart by their first octets.
+    public static func content(of path: String) -> Content {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard descriptor >= 0 else { return .other }
+        defer { close(descriptor) }
+        var head = [UInt8](repeating: 0, count: 512)
+        let got = head.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        guard got > 0 else { return .other }
+        head.removeLast(head.count - got)
+        if Mbox.looksLikeMbox(head) { return .mbox }
+        if EMLX.looksLikeEMLX(head) { return .emlx }
+        return HeaderLine.looksLikeField(head) ? .message : .other
+    }
+
+    /// The messages of a file that is an mbox or an `.emlx` file; nil for any other file. With `requireMessage`, a
+    /// file that is neither and does not look like a message either gives no messages (a walk skips it).
+    static func stored(in path: String, requireMessage: Bool, quoting: FromQuoting) -> [Found]? {
+        switch content(of: path) {
+        case .mbox:
+            do {
+                return try Mbox.messages(in: path, quoting: quoting).map(Found.message)
+            } catch {
+                return [.failed(MessageCheck.failure(for: error, file: path))]
+            }
+        case .emlx:
+            return [.message((try? EMLX.location(of: path)) .flatMap { $0 } ?? .file(path))]
+        case .message:
+            return requireMessage ? [.message(.file(path))] : nil
+        case .other:
+            return requireMessage ? [] : nil
+        }
+    }
+
+    private static func walk(_ directory: String, quoting: FromQuoting, into found: inout [(String, [MessageLocation])]) {
         guard let handle = opendir(directory) else { return }
         defer { closedir(handle) }
         let folderName = directory.split(separator: "/").last.map(String.init) ?? directory
@@ -43,10 +118,52 @@ public enum MessageFinder {
                 }
             }
             if type == Int32(DT_DIR) {
-                walk(path, into: &found)
+                walk(path, quoting: quoting, into: &found)
             } else if type == Int32(DT_REG) {
-                if isMaildirFolder || name.lowercased().hasSuffix(".eml") { found.append(path) }
+                let lower = name.lowercased()
+                if isMaildirFolder || lower.hasSuffix(".eml") {
+                    found.append((path, [.file(path)]))
+                } else if lower.hasSuffix(".emlx") {
+                    found.append((path, [(try? EMLX.location(of: path)).flatMap { $0 } ?? .file(path)]))
+                } else if !lower.contains(".") || lower.hasSuffix(".mbox") || lower.hasSuffix(".mbx") {
+                    // Thunderbird's Drafts, an mbox; MH's numbered messages. Other names without an extension are
+                    // taken only when they are an mbox.
+                    let isMH = name.allSatisfy(\.isASCIIDigit)
+                    let messages = (stored(in: path, requireMessage: isMH, quoting: quoting) ?? []).compactMap { found -> MessageLocation? in
+                        if case .message(let location) = found { return location }
+                        return nil
+                    }
+                    if !messages.isEmpty && (isMH || messages.first?.format == .mbox) { found.append((path, messages)) }
+                }
             }
         }
     }
+}
+
+/// Path order with runs of digits compared as numbers, so MH's message 10 comes after 9.
+enum NaturalOrder {
+    static func precedes(_ left: String, _ right: String) -> Bool {
+        var a = Array(left.utf8)[...]
+        var b = Array(right.utf8)[...]
+        func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+        while let x = a.first, let y = b.first {
+            if isDigit(x) && isDigit(y) {
+                let runA = a.prefix(while: isDigit), runB = b.prefix(while: isDigit)
+                let numberA = runA.drop { $0 == 0x30 }, numberB = runB.drop { $0 == 0x30 }
+                if numberA.count != numberB.count { return numberA.count < numberB.count }
+                if !numberA.elementsEqual(numberB) { return numberA.lexicographicallyPrecedes(numberB) }
+                a = a.dropFirst(runA.count)
+                b = b.dropFirst(runB.count)
+                continue
+            }
+            if x != y { return x < y }
+            a = a.dropFirst()
+            b = b.dropFirst()
+        }
+        return a.count < b.count
+    }
+}
+
+extension Character {
+    fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
 }

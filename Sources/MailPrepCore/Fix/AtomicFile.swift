@@ -109,6 +109,29 @@ public final class SpooledInput {
         do { try sink.flush() } catch { unlink(path); throw error }
     }
 
+    /// Copies the message at `location` (one message of an mbox, with its quoting undone; the message inside an
+    /// `.emlx` file) to a temporary file of its own.
+    public init(location: MessageLocation) throws {
+        let folder = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+        Leftovers.sweep(folder: folder)
+        guard let (descriptor, path) = Leftovers.makeFile("\(folder)/\(Leftovers.marker)stored-") else {
+            throw FileError(path: folder, errno: errno, operation: "create")
+        }
+        self.path = path
+        defer { close(descriptor) }
+        var sink = FileSink(descriptor: descriptor, path: path)
+        var failure: Error?
+        do {
+            try MessageReader.copy(location) { piece in
+                do { try sink.write(piece) } catch { failure = error; throw error }
+            }
+            try sink.flush()
+        } catch {
+            unlink(path)
+            throw failure ?? error
+        }
+    }
+
     deinit {
         unlink(path)
         Leftovers.unregister(path)

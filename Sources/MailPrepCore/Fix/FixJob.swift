@@ -6,6 +6,10 @@ import MIME
 public enum FixError: Error, Sendable {
     /// The input could not be read, or is not a message.
     case input(CheckFailure)
+    /// `--in-place` for a message inside an mbox or `.emlx` file: mailprep never writes inside a mailbox.
+    case insideMailbox(file: String)
+    /// A `.partial.emlx`: Apple Mail keeps the attachments' bodies elsewhere, so the message in it is not whole.
+    case partialEMLX(file: String)
     /// Signed or encrypted content would break if changed.
     case signedOrEncrypted(file: String)
     /// An attachment that would be compressed is damaged; compressing it would hide that.
@@ -84,10 +88,24 @@ public struct FixJob: Sendable {
     /// Links: attachments chosen to leave are measured with stand-in tokens and digests of the real lengths; only
     /// when the message is written are they put into the share (durable and verified), and the message is written
     /// after that. If writing fails, the entries made for it are removed again.
-    public func run(input: String, output: FixOutput, force: Bool, planOnly: Bool, exactPlan: Bool = false,
-                    now: Date = Date()) throws(FixError) -> FixResult {
+    ///
+    /// `location` names a message inside a mailbox file (an mbox's `FILE#N`, an `.emlx` file): it is copied out and
+    /// fixed from the copy; the mailbox itself is never written (`.inPlace` is refused).
+    public func run(input: String, location: MessageLocation? = nil, output: FixOutput, force: Bool, planOnly: Bool,
+                    exactPlan: Bool = false, now: Date = Date()) throws(FixError) -> FixResult {
+        let stored = location.flatMap { $0.isWholeFile ? nil : $0 }
+        if let stored {
+            if stored.format == .emlx && stored.path.lowercased().hasSuffix(".partial.emlx") { throw .partialEMLX(file: input) }
+            if output == .inPlace { throw .insideMailbox(file: input) }
+        }
         let spool: SpooledInput?
-        do { spool = input == "-" ? try SpooledInput() : nil } catch { throw .write(error as? FileError ?? FileError(path: "-", errno: EIO, operation: "read")) }
+        do {
+            if let stored { spool = try SpooledInput(location: stored) } else { spool = input == "-" ? try SpooledInput() : nil }
+        } catch let error as MessageReadError {
+            throw .input(MessageCheck.failure(for: error, file: input))
+        } catch {
+            throw .write(error as? FileError ?? FileError(path: input, errno: EIO, operation: "read"))
+        }
         let path = spool?.path ?? input
         let message: Message
         do {

@@ -25,6 +25,12 @@ public struct Catalog: Sendable {
     public var at: @Sendable (_ offset: String, _ path: String?) -> String
     public var summary: @Sendable (_ count: Int, _ fit: Int, _ over: Int, _ failed: Int) -> String
     public var largest: String
+    /// A folder summary's line for the messages over one limit: how many, and the limit ("who: what, size").
+    public var summaryOver: @Sendable (_ count: Int, _ limit: String) -> String
+    /// `fix` was given an mbox of several messages: fix one, FILE#N.
+    public var fixOneOf: @Sendable (_ path: String, _ count: Int) -> String
+    /// A folder (or mbox) given to check holds no messages.
+    public var noMessagesIn: @Sendable (String) -> String
     public var fitsShort: String
     public var overShort: String
     public var failedShort: String
@@ -185,11 +191,16 @@ extension Catalog {
             case .ioError: "\(failure.file): read error (errno \(failure.detail ?? "?"))"
             case .emptyMessage: "\(failure.file): empty file, not a message"
             case .notAMessage: "\(failure.file): not a message (no header fields at the start)"
+            case .noSuchMessage: "\(failure.file): no such message; the mbox holds \(failure.detail ?? "?") messages"
+            case .notAMailbox: "\(failure.file): not an mbox, so it has no numbered messages"
             }
         },
         at: { offset, path in "at byte \(offset)" + (path.map { ", part \($0)" } ?? "") },
         summary: { count, fit, over, failed in "\(count) messages: \(fit) fit, \(over) over the limit, \(failed) unreadable or not messages" },
         largest: "largest:",
+        summaryOver: { count, limit in "  \(count) over \(limit)" },
+        fixOneOf: { path, count in "\(path): an mbox of \(count) messages; fix one at a time: \(path)#1 to \(path)#\(count) (mailprep check \(path) lists them)" },
+        noMessagesIn: { "\($0): no messages here (looked for .eml, .emlx, mbox, MH, and Maildir cur/ and new/)" },
         fitsShort: "fits", overShort: "OVER", failedShort: "ERROR",
         progress: { done, total in "checked \(done) of \(total)" },
         tableProvider: "provider", tableDomains: "domains", tableSend: "send", tableReceive: "receive",
@@ -216,6 +227,8 @@ extension Catalog {
         fixError: { error, catalog in
             switch error {
             case .input(let failure): catalog.failure(failure)
+            case .insideMailbox(let file): "\(file): is inside a mailbox, which mailprep never rewrites; without --in-place the fixed message is written beside it as a file of its own (or -o FILE)"
+            case .partialEMLX(let file): "\(file): Apple Mail keeps this message's attachments apart, so it is not whole here; in Mail, File > Save As… > Raw Message Source, then fix that file"
             case .signedOrEncrypted(let file):
                 "\(file): signed or encrypted; changing it would break the signature or the encryption, so mailprep will not"
             case .damagedPart(let file, let path, let filename, let problem):
@@ -361,11 +374,16 @@ extension Catalog {
             case .ioError: "\(failure.file)：讀取錯誤（errno \(failure.detail ?? "?")）"
             case .emptyMessage: "\(failure.file)：空白檔案，不是郵件"
             case .notAMessage: "\(failure.file)：不是郵件（開頭沒有標頭欄位）"
+            case .noSuchMessage: "\(failure.file)：沒有這封郵件；此 mbox 只有 \(failure.detail ?? "?") 封"
+            case .notAMailbox: "\(failure.file)：不是 mbox 檔案，沒有編號的郵件"
             }
         },
         at: { offset, path in "位於第 \(offset) 位元組" + (path.map { "，第 \($0) 部分" } ?? "") },
         summary: { count, fit, over, failed in "共 \(count) 封郵件：\(fit) 封可以寄出，\(over) 封超出上限，\(failed) 封無法讀取或不是郵件" },
         largest: "最大的郵件：",
+        summaryOver: { count, limit in "  \(count) 封超出 \(limit)" },
+        fixOneOf: { path, count in "\(path)：這個 mbox 有 \(count) 封郵件；請逐封修正：\(path)#1 至 \(path)#\(count)（mailprep check \(path) 會列出全部）" },
+        noMessagesIn: { "\($0)：這裡沒有郵件（已尋找 .eml、.emlx、mbox、MH，以及 Maildir 的 cur/ 和 new/）" },
         fitsShort: "可寄出", overShort: "超出", failedShort: "錯誤",
         progress: { done, total in "已檢查 \(done)／\(total)" },
         tableProvider: "服務商", tableDomains: "網域", tableSend: "寄件", tableReceive: "收件",
@@ -392,6 +410,8 @@ extension Catalog {
         fixError: { error, catalog in
             switch error {
             case .input(let failure): catalog.failure(failure)
+            case .insideMailbox(let file): "\(file)：在郵箱檔案之內，mailprep 從不改寫郵箱；不加 --in-place 時，修正後的郵件會另存為旁邊的獨立檔案（或用 -o 檔案）"
+            case .partialEMLX(let file): "\(file)：Apple Mail 把這封郵件的附件另外存放，此檔案內的郵件並不完整；請在「郵件」App 選「檔案 > 另存新檔… > 原始郵件來源」，再修正該檔案"
             case .signedOrEncrypted(let file): "\(file)：郵件已簽署或加密；任何改動都會破壞簽署或加密，mailprep 不會更改"
             case .damagedPart(let file, let path, let filename, let problem):
                 "\(file)：第 \(path) 部分\(filename.map { "（\($0)）" } ?? "")已損壞（\(problem)）；mailprep 不會壓縮它"

@@ -30,6 +30,22 @@ extension CheckResult {
                 ("expiresAfterDays", advice.service.expiresAfterDays.map { .int(Int64($0)) } ?? .null),
                 ("confirmed", .bool(advice.service.confirmed)), ("source", .string(advice.service.source)),
             ]) } ?? .null),
+            ("stored", stored?.json ?? .null),
+        ])
+    }
+}
+
+extension StoredMessage {
+    public var json: JSONValue {
+        .object([
+            ("format", .string(format.rawValue)),
+            ("container", .string(container)),
+            ("index", index.map { .int(Int64($0)) } ?? .null),
+            ("offset", offset.map(JSONValue.int) ?? .null),
+            ("storedBytes", storedBytes.map(JSONValue.int) ?? .null),
+            ("quoting", quoting.map { .string($0.rawValue) } ?? .null),
+            ("uid", uid.map { .int(Int64($0)) } ?? .null),
+            ("sizesFrom", .string(sizesFrom.rawValue)),
         ])
     }
 }

@@ -7,6 +7,9 @@ func englishProblem(_ problem: Problem) -> String {
         let parts = detail.split(separator: "/", maxSplits: 2).map(String.init)
         return "\(parts.first ?? "?") recipients; \(parts.count > 2 ? parts[2] : "the provider") allows \(parts.count > 1 ? parts[1] : "?") per message"
     }
+    if problem.code == MessageCheck.partialEMLX {
+        return "Apple Mail keeps this message's large attachments in its Attachments folder, not here: the sizes leave them out (in Mail, File > Save As… > Raw Message Source gives the whole message)"
+    }
     guard let code = Defect.Code(rawValue: problem.code) else { return problem.code }
     switch code {
     case .emptyMessage: return "the file is empty"
@@ -40,6 +43,9 @@ func chineseProblem(_ problem: Problem) -> String {
     if problem.code == "too-many-recipients" {
         let parts = detail.split(separator: "/", maxSplits: 2).map(String.init)
         return "共 \(parts.first ?? "?") 位收件人；\(parts.count > 2 ? parts[2] : "服務商")每封郵件只容許 \(parts.count > 1 ? parts[1] : "?") 位"
+    }
+    if problem.code == MessageCheck.partialEMLX {
+        return "Apple Mail 把這封郵件的大型附件存放在 Attachments 資料夾，不在此檔案內：以上大小並未計入（在「郵件」App 選「檔案 > 另存新檔… > 原始郵件來源」可得完整郵件）"
     }
     guard let code = Defect.Code(rawValue: problem.code) else { return problem.code }
     switch code {

@@ -105,6 +105,18 @@ public struct TextReport: Sendable {
         let checked = items.filter { $0.failure == nil }
         let fit = checked.filter(\.fits).count
         var lines = [catalog.summary(items.count, fit, checked.count - fit, items.count - checked.count)]
+        // The messages over a limit, by the limit that decides: most first.
+        var overBy: [String: Int] = [:]
+        var order: [String] = []
+        for item in checked {
+            guard let limit = item.over else { continue }
+            let text = "\(describe(limit)), \(ByteCount.human(limit.bytes))"
+            if overBy[text] == nil { order.append(text) }
+            overBy[text, default: 0] += 1
+        }
+        for text in order.enumerated().sorted(by: { (overBy[$0.element] ?? 0, -$0.offset) > (overBy[$1.element] ?? 0, -$1.offset) }).map(\.element) {
+            lines.append(catalog.summaryOver(overBy[text] ?? 0, text))
+        }
         let largest = checked.sorted { ($0.wireBytes ?? 0) > ($1.wireBytes ?? 0) }.prefix(5)
         if !largest.isEmpty {
             lines.append(catalog.largest)

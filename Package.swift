@@ -34,6 +34,11 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
         ),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]
+        ),
         // The one hot loop that Swift's SIMD types cannot vectorize (base64 alphabet runs).
         .target(name: "CMIMEScan"),
         // MIME knows nothing of providers or policies.
@@ -46,6 +51,8 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
+        // Drafts on an IMAP server: libcurl connects, verifies TLS and logs in; the FETCH responses are read here.
+        .target(name: "MailPrepIMAP", dependencies: ["MailPrepCore", "MIME", "CCurl"]),
         // Counted memory for the file pieces serve has read but not yet sent.
         .target(name: "CPieceMemory"),
         // The download side of the share; the only target that pulls in a server stack.
@@ -84,6 +91,7 @@ let package = Package(
                 "MIME",
                 "MailPrepServer",
                 "MailPrepSMTP",
+                "MailPrepIMAP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -97,6 +105,7 @@ let package = Package(
         .testTarget(name: "MailPrepServerTests", dependencies: ["MailPrepServer", "MailPrepCore"]),
         .testTarget(name: "MailPrepSMTPTests", dependencies: ["MailPrepSMTP", .product(name: "NIOEmbedded", package: "swift-nio"),
                                                            .product(name: "NIOCore", package: "swift-nio")]),
+        .testTarget(name: "MailPrepIMAPTests", dependencies: ["MailPrepIMAP"]),
         .testTarget(name: "CLITests", dependencies: ["mailprep", "MailPrepCore"]),
     ],
     swiftLanguageModes: [.v6]

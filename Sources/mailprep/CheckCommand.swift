@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MailPrepCore
 import MIME
+import MailPrepIMAP
 
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,6 +21,18 @@ struct CheckCommand: ParsableCommand {
     @Option(help: ArgumentHelp("How the mbox files' writer quoted body lines that begin with From: mboxo (default: Python's mailbox, mutt, Thunderbird), mboxrd. Files framed by Content-Length (mboxcl2) are read as they are.", valueName: "quoting"))
     var mboxQuoting: MboxQuoting = .mboxo
 
+    @Flag(help: "IMAP: download every message and count it, instead of the server's RFC822.SIZE and BODYSTRUCTURE figures.")
+    var exact = false
+
+    @Option(help: ArgumentHelp("IMAP: trust this CA bundle (a private server's certificate) instead of the system's.", valueName: "file"))
+    var caFile: String?
+
+    @Option(help: ArgumentHelp("IMAP: the netrc file with the password (default: ~/.netrc); $MAILPREP_IMAP_PASSWORD comes first.", valueName: "file"))
+    var netrcFile: String?
+
+    @Flag(help: "IMAP: allow imap:// without TLS to a host other than this machine (the password would cross the network in the clear).")
+    var allowPlainImap = false
+
     @OptionGroup var limitOptions: LimitOptions
     @OptionGroup var output: OutputOptions
 
@@ -37,7 +50,20 @@ struct CheckCommand: ParsableCommand {
         var files: [MessageLocation] = []
         var unresolved: [CheckFailure] = []
         var folderMode = paths.count > 1
-        for path in paths {
+        // IMAP addresses are checked for what they ask (TLS, no password in them) before anything is done.
+        var servers: [IMAPURL] = []
+        for path in paths where IMAPURL.isIMAP(path) {
+            do {
+                let url = try IMAPURL(path)
+                try url.checkTransport(allowPlain: allowPlainImap)
+                servers.append(url)
+                if url.uid == nil { folderMode = true }
+            } catch {
+                printError(output.language.catalog.imapURLProblem(path, error))
+                throw ExitStatus.usage.code
+            }
+        }
+        for path in paths where !IMAPURL.isIMAP(path) {
             let found = MessageFinder.resolve(path, quoting: mboxQuoting.quoting)
             if found.isEmpty {
                 printError(output.language.catalog.noMessagesIn(path))
@@ -65,7 +91,7 @@ struct CheckCommand: ParsableCommand {
                                  stdout: json ? CheckOutcome.failed(failure).json.bytes() + [0x0A] : [],
                                  stderr: report.catalog.failure(failure)), keepingItem: summarize)
         }
-        BatchCheck(check: check).run(files, progress: { progress.update($0) }, transform: { outcome -> Rendered in
+        let render = { @Sendable (outcome: CheckOutcome) -> Rendered in
             var text: [UInt8] = []
             if json {
                 text = outcome.json.bytes() + [0x0A]
@@ -75,12 +101,33 @@ struct CheckCommand: ParsableCommand {
             var error: String?
             if case .failed(let failure) = outcome { error = report.catalog.failure(failure) }
             return Rendered(item: CheckSummaryItem(outcome), stdout: text, stderr: error)
-        }, emit: { rendered in
+        }
+        BatchCheck(check: check).run(files, progress: { progress.update($0) }, transform: render, emit: { rendered in
             state.write(rendered, keepingItem: summarize)
         })
         progress.clear()
-        if summarize {
+        for url in servers {
+            let folderProgress = ProgressLine(total: 0, catalog: output.language.catalog,
+                                              enabled: folderMode && !json && isatty(STDOUT_FILENO) == 1 && isatty(STDERR_FILENO) == 1)
+            do {
+                let password = ProcessInfo.processInfo.environment["MAILPREP_IMAP_PASSWORD"]
+                let connection = try IMAPConnection(server: url.server, user: url.user, password: password, netrcFile: netrcFile,
+                                                    caFile: caFile, requireTLS: !url.isLoopback)
+                try IMAPFolderCheck(check: check, exact: exact).run(url, on: connection, progress: { folderProgress.update($0, of: $1) }) {
+                    state.write(render($0), keepingItem: summarize)
+                }
+                folderProgress.clear()
+                if !exact && !json && !single { state.serverSized = true }
+            } catch {
+                folderProgress.clear()
+                state.out.flush()
+                printError(output.language.catalog.imapFailure(url.folderName, error))
+                state.status = state.status.worst(Self.status(for: error))
+            }
+        }
+        if summarize && !state.items.isEmpty {
             state.out.append(report.summary(state.items) + "\n")
+            if state.serverSized { state.out.append(report.catalog.serverSizesNote + "\n") }
         }
         state.out.flush()
         if state.status != .fits { throw state.status.code }
@@ -100,6 +147,8 @@ final class StreamState: @unchecked Sendable {
     var out = OutputBuffer()
     var items: [CheckSummaryItem] = []
     var status = ExitStatus.fits
+    /// Some results are an IMAP server's figures (said once under the summary).
+    var serverSized = false
 
     /// Called in order, one at a time (BatchCheck serialises the calls).
     func write(_ rendered: Rendered, keepingItem: Bool) {
@@ -110,6 +159,17 @@ final class StreamState: @unchecked Sendable {
         out.append(rendered.stdout)
         status = status.worst(ExitStatus.of(rendered.item))
         if keepingItem { items.append(rendered.item) }
+    }
+}
+
+extension CheckCommand {
+    static func status(for error: IMAPError) -> ExitStatus {
+        switch error {
+        case .unreachable: .unavailable
+        case .tls, .protocolError: .protocolFailure
+        case .login: .noPermission
+        case .refused: .unreadable
+        }
     }
 }
 

@@ -14,8 +14,10 @@ import MailPrepCore
 /// | 69 | `serve`: cannot listen on the address (in use, no permission) |
 /// | 70 | internal error |
 /// | 73 | `fix`: the output cannot be written (exists without --force, no permission, disk full), or a file cannot be put into the share; nothing is left behind |
+/// | 69 | `check imaps://`: the server cannot be reached |
 /// | 75 | `sendmail`: temporary failure (the real sender's own 75 passes through); `probe`: timed out |
-/// | 76 | `probe`: TLS failed, or the server broke the protocol |
+/// | 76 | `probe`, `check imaps://`: TLS failed (certificate not trusted), or the server broke the protocol |
+/// | 77 | `check imaps://`: the server refused the login |
 /// | 78 | configuration: the configuration file or a `--limits` file is invalid, or attachments must be linked but no public share URL is set; `sendmail`: no real sender, or one that is mailprep itself |
 ///
 /// `sendmail` passes the real sender's exit status through and refuses with 65; `git-validate` exits 1 for a patch over
@@ -32,6 +34,8 @@ enum ExitStatus: Int32 {
     case unavailable = 69
     case internalError = 70
     case cannotWrite = 73
+    case protocolFailure = 76
+    case noPermission = 77
     case configuration = 78
 
     var code: ExitCode { ExitCode(rawValue) }
@@ -44,6 +48,8 @@ enum ExitStatus: Int32 {
         case .unreadable: 3
         case .usage: 4
         case .unavailable: 4
+        case .protocolFailure: 4
+        case .noPermission: 4
         case .cannotWrite: 5
         case .configuration: 6
         case .internalError: 7

@@ -3,7 +3,7 @@ import MailPrepCore
 
 /// "checked 1234 of 10000" on standard error, on a terminal, once a run takes more than half a second.
 final class ProgressLine: @unchecked Sendable {
-    private let total: Int
+    private var total: Int
     private let catalog: Catalog
     private let enabled: Bool
     private let start = Date()
@@ -26,6 +26,14 @@ final class ProgressLine: @unchecked Sendable {
         lastDraw = now
         drawn = true
         FileHandle.standardError.write(Data(("\r" + catalog.progress(done, total) + "\u{1B}[K").utf8))
+    }
+
+    /// `update` for a run whose total is learnt as it goes (an IMAP folder's).
+    func update(_ done: Int, of total: Int) {
+        lock.lock()
+        self.total = total
+        lock.unlock()
+        update(done)
     }
 
     func clear() {

@@ -13,7 +13,7 @@ public struct MIMEParameters: Sendable, Hashable {
     }
 
     /// Parses the text after the main value of a structured header (everything from the first `;`).
-    init<Bytes: Collection>(parsing bytes: Bytes) where Bytes.Element == UInt8 {
+    public init<Bytes: Collection>(parsing bytes: Bytes) where Bytes.Element == UInt8 {
         let raw = Self.split(Array(bytes))
         var simple: [String: [UInt8]] = [:]
         var sections: [String: [(number: Int, extended: Bool, value: [UInt8])]] = [:]

@@ -37,7 +37,8 @@ public struct MessageCheck: Sendable {
         } catch {
             return .failed(Self.failure(for: error, file: location.name))
         }
-        guard case .checked(var result) = check(message, file: location.name) else { return check(message, file: location.name) }
+        let outcome = check(message, file: location.name)
+        guard case .checked(var result) = outcome else { return outcome }
         result.stored = StoredMessage(location)
         if location.format == .emlx && location.path.lowercased().hasSuffix(".partial.emlx") {
             result.problems.append(Problem(severity: .warning, code: Self.partialEMLX, offset: nil, path: nil, detail: nil))
@@ -62,11 +63,22 @@ public struct MessageCheck: Sendable {
                        wireBytes: entity.bodyWireBytes, headerWireBytes: entity.parent == nil ? 0 : entity.headerWireBytes,
                        decodedBytes: entity.decodedBytes)
         }
-        let decoded = message.decodedBytes
-        let limits = policy.limits(sender: sender, recipients: recipients, wireBytes: message.wireBytes, decodedBytes: decoded)
-        var problems = message.defects.map {
+        let problems = message.defects.map {
             Problem(severity: $0.severity, code: $0.code.rawValue, offset: $0.offset, path: $0.path, detail: $0.detail)
         }
+        let result = judge(file: file, sourceBytes: message.sourceBytes, wireBytes: message.wireBytes,
+                           decodedBytes: message.decodedBytes, subject: header.text("Subject"), sender: sender,
+                           recipients: recipients, parts: parts, problems: problems, signedOrEncrypted: message.isSignedOrEncrypted)
+        return .checked(result)
+    }
+
+    /// Judges a message known by its figures (an IMAP server's, say): the limits that apply, the recipient-count
+    /// warning, and the sender's large-file service when it is over.
+    public func judge(file: String, sourceBytes: Int64, wireBytes: Int64, decodedBytes: Int64, subject: String?,
+                      sender: Mailbox?, recipients: [Mailbox], parts: [PartReport], problems: [Problem],
+                      signedOrEncrypted: Bool) -> CheckResult {
+        let limits = policy.limits(sender: sender, recipients: recipients, wireBytes: wireBytes, decodedBytes: decodedBytes)
+        var problems = problems
         if policy.userLimitBytes == nil, policy.providerID == nil,
            let sender, let entry = policy.entry(for: sender),
            let most = entry.recipientsPerMessage, recipients.count > most.count {
@@ -74,15 +86,15 @@ public struct MessageCheck: Sendable {
                                     detail: "\(recipients.count)/\(most.count)/\(entry.name)"))
         }
         var result = CheckResult(
-            file: file, sourceBytes: message.sourceBytes, wireBytes: message.wireBytes, decodedBytes: decoded,
-            subject: header.text("Subject"), sender: sender, recipients: recipients, parts: parts,
-            limits: limits, problems: problems, signedOrEncrypted: message.isSignedOrEncrypted)
+            file: file, sourceBytes: sourceBytes, wireBytes: wireBytes, decodedBytes: decodedBytes,
+            subject: subject, sender: sender, recipients: recipients, parts: parts,
+            limits: limits, problems: problems, signedOrEncrypted: signedOrEncrypted)
         if !result.fits, let entry = policy.providerID.flatMap(policy.table.entry(id:)) ?? sender.flatMap(policy.entry(for:)),
            let service = entry.largeFileService,
            (service.maxFileBytes ?? .max) >= parts.map(\.decodedBytes).max() ?? 0 {
             result.largeFiles = LargeFileAdvice(providerID: entry.id, providerName: entry.name, service: service)
         }
-        return .checked(result)
+        return result
     }
 
     /// The problem code of a `.partial.emlx`: Apple Mail stored the attachments' bodies apart, so the sizes miss them.

@@ -12,4 +12,16 @@ public struct PartReport: Sendable, Hashable {
     public var headerWireBytes: Int64
     /// Octets of the body after transfer decoding (text line breaks as CRLF).
     public var decodedBytes: Int64
+
+    public init(path: String, contentType: String, filename: String?, disposition: String?, transferEncoding: String,
+                wireBytes: Int64, headerWireBytes: Int64, decodedBytes: Int64) {
+        self.path = path
+        self.contentType = contentType
+        self.filename = filename
+        self.disposition = disposition
+        self.transferEncoding = transferEncoding
+        self.wireBytes = wireBytes
+        self.headerWireBytes = headerWireBytes
+        self.decodedBytes = decodedBytes
+    }
 }

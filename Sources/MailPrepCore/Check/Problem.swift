@@ -10,4 +10,12 @@ public struct Problem: Sendable, Hashable {
     public var path: String?
     /// Values for the message text (a charset, a count).
     public var detail: String?
+
+    public init(severity: Defect.Severity, code: String, offset: Int64?, path: String?, detail: String?) {
+        self.severity = severity
+        self.code = code
+        self.offset = offset
+        self.path = path
+        self.detail = detail
+    }
 }

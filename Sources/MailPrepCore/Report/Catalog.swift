@@ -27,6 +27,21 @@ public struct Catalog: Sendable {
     public var largest: String
     /// A folder summary's line for the messages over one limit: how many, and the limit ("who: what, size").
     public var summaryOver: @Sendable (_ count: Int, _ limit: String) -> String
+    /// IMAP: the server could not be reached; TLS failed; the login was refused; a command was refused (a folder
+    /// that does not exist); the answer could not be read. Each gets the folder's address and the server's or
+    /// libcurl's words.
+    public var imapUnreachable: @Sendable (_ folder: String, _ detail: String) -> String
+    public var imapTLS: @Sendable (_ folder: String, _ detail: String) -> String
+    public var imapLogin: @Sendable (_ folder: String, _ detail: String) -> String
+    public var imapRefused: @Sendable (_ folder: String, _ reply: String) -> String
+    public var imapProtocol: @Sendable (_ folder: String, _ detail: String) -> String
+    /// An IMAP address that cannot be used: not one, a password in it, no user, plain IMAP over the network.
+    public var imapNotURL: @Sendable (String) -> String
+    public var imapPasswordInURL: @Sendable (String) -> String
+    public var imapNoUser: @Sendable (String) -> String
+    public var imapPlain: @Sendable (_ url: String, _ host: String) -> String
+    /// Under a folder summary when sizes are the IMAP server's.
+    public var serverSizesNote: String
     /// `fix` was given an mbox of several messages: fix one, FILE#N.
     public var fixOneOf: @Sendable (_ path: String, _ count: Int) -> String
     /// A folder (or mbox) given to check holds no messages.
@@ -199,6 +214,16 @@ extension Catalog {
         summary: { count, fit, over, failed in "\(count) messages: \(fit) fit, \(over) over the limit, \(failed) unreadable or not messages" },
         largest: "largest:",
         summaryOver: { count, limit in "  \(count) over \(limit)" },
+        imapUnreachable: { folder, detail in "\(folder): cannot reach the server (\(detail))" },
+        imapTLS: { folder, detail in "\(folder): TLS failed (\(detail)); the server's certificate is not trusted or does not name it (a private CA: --ca-file)" },
+        imapLogin: { folder, detail in "\(folder): the server refused the login (\(detail)); the password comes from $MAILPREP_IMAP_PASSWORD or your netrc file (an app password for iCloud and Gmail)" },
+        imapRefused: { folder, reply in "\(folder): the server said: \(reply)" },
+        imapProtocol: { folder, detail in "\(folder): the server's answer could not be read (\(detail))" },
+        imapNotURL: { "\($0): not an IMAP address; use imaps://user@host/Folder" },
+        imapPasswordInURL: { "\($0): no password in the address (it would be in your shell history); set MAILPREP_IMAP_PASSWORD or use a netrc file" },
+        imapNoUser: { "\($0): the address needs a user name: imaps://user@host/Folder" },
+        imapPlain: { url, host in "\(url): imap:// would send your password to \(host) unencrypted; use imaps://, or --allow-plain-imap if you must" },
+        serverSizesNote: "sizes are the IMAP server's (RFC822.SIZE; decoded sizes estimated from BODYSTRUCTURE); --exact downloads each message and counts it",
         fixOneOf: { path, count in "\(path): an mbox of \(count) messages; fix one at a time: \(path)#1 to \(path)#\(count) (mailprep check \(path) lists them)" },
         noMessagesIn: { "\($0): no messages here (looked for .eml, .emlx, mbox, MH, and Maildir cur/ and new/)" },
         fitsShort: "fits", overShort: "OVER", failedShort: "ERROR",
@@ -382,6 +407,16 @@ extension Catalog {
         summary: { count, fit, over, failed in "共 \(count) 封郵件：\(fit) 封可以寄出，\(over) 封超出上限，\(failed) 封無法讀取或不是郵件" },
         largest: "最大的郵件：",
         summaryOver: { count, limit in "  \(count) 封超出 \(limit)" },
+        imapUnreachable: { folder, detail in "\(folder)：無法連接伺服器（\(detail)）" },
+        imapTLS: { folder, detail in "\(folder)：TLS 失敗（\(detail)）；伺服器的憑證不受信任或與主機名稱不符（私人 CA 請用 --ca-file）" },
+        imapLogin: { folder, detail in "\(folder)：伺服器拒絕登入（\(detail)）；密碼取自 $MAILPREP_IMAP_PASSWORD 或你的 netrc 檔案（iCloud 和 Gmail 需用 App 專用密碼）" },
+        imapRefused: { folder, reply in "\(folder)：伺服器回覆：\(reply)" },
+        imapProtocol: { folder, detail in "\(folder)：無法解讀伺服器的回覆（\(detail)）" },
+        imapNotURL: { "\($0)：不是 IMAP 地址；請用 imaps://用戶@主機/資料夾" },
+        imapPasswordInURL: { "\($0)：地址內不可含密碼（會留在 shell 的歷史紀錄）；請設定 MAILPREP_IMAP_PASSWORD 或使用 netrc 檔案" },
+        imapNoUser: { "\($0)：地址需要用戶名稱：imaps://用戶@主機/資料夾" },
+        imapPlain: { url, host in "\(url)：imap:// 會把你的密碼以明文傳送到 \(host)；請用 imaps://，如確有需要可加 --allow-plain-imap" },
+        serverSizesNote: "以上大小取自 IMAP 伺服器（RFC822.SIZE；解碼後大小按 BODYSTRUCTURE 估算）；加 --exact 會逐封下載並計算",
         fixOneOf: { path, count in "\(path)：這個 mbox 有 \(count) 封郵件；請逐封修正：\(path)#1 至 \(path)#\(count)（mailprep check \(path) 會列出全部）" },
         noMessagesIn: { "\($0)：這裡沒有郵件（已尋找 .eml、.emlx、mbox、MH，以及 Maildir 的 cur/ 和 new/）" },
         fitsShort: "可寄出", overShort: "超出", failedShort: "錯誤",

@@ -185,5 +185,40 @@ size_t mime_base64_decode(const uint8_t *in, size_t count, uint8_t *out, size_t 
 }
 
 const uint8_t *mime_find(const uint8_t *haystack, size_t count, const uint8_t *needle, size_t needle_length) {
+    if (needle_length >= 2 && needle[0] == '\n') {
+        // A line that begins with needle[1...]: glibc's memmem managed about 2 GB/s on mail; two compares of 16
+        // lanes do several times that, and only the rare candidates are compared further.
+        size_t index = 0;
+        while (index + 1 < count) {
+            size_t left = count - 1 - index;
+            const uint8_t *at = NULL;
+            size_t scan = 0;
+            for (; scan + 16 <= left; scan += 16) {
+                bytes16 breaks, seconds;
+                memcpy(&breaks, haystack + index + scan, 16);
+                memcpy(&seconds, haystack + index + scan + 1, 16);
+                bytes16 both = (bytes16)(breaks == '\n') & (bytes16)(seconds == needle[1]);
+                words2 words = (words2)both;
+                if (words[0] | words[1]) {
+                    size_t lane = words[0] ? (size_t)__builtin_ctzll(words[0]) / 8 : 8 + (size_t)__builtin_ctzll(words[1]) / 8;
+                    at = haystack + index + scan + lane;
+                    break;
+                }
+            }
+            if (!at) {
+                for (; scan < left; scan++) {
+                    if (haystack[index + scan] == '\n' && haystack[index + scan + 1] == needle[1]) {
+                        at = haystack + index + scan;
+                        break;
+                    }
+                }
+            }
+            if (!at) return NULL;
+            size_t position = (size_t)(at - haystack);
+            if (position + needle_length <= count && memcmp(at, needle, needle_length) == 0) return at;
+            index = position + 1;
+        }
+        return NULL;
+    }
     return memmem(haystack, count, needle, needle_length);
 }

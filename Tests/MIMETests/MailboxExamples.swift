@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import MIME
+import CMIMEScan
 
 /// Messages inside mailbox files: an mbox's messages found and read back with their quoting undone, an `.emlx`
 /// file's message between its length line and Mail's property list.
@@ -118,5 +119,40 @@ struct MailboxExamples {
         #expect(try MessageReader.parse(location).root.header.text("Subject") == "蘋果郵件草稿")
         let notEMLX = folder.write("other.emlx", message)
         #expect(try EMLX.location(of: notEMLX) == nil, "no length line: not an .emlx file")
+    }
+
+    @Test("separators across every read and every core's share of the file are each found once",
+          arguments: [(7, 50), (16, 97), (64, 1_000), (4096, 64 << 20)])
+    func separatorsAcrossEdges(window: Int, pieceBytes: Int64) throws {
+        let folder = Folder()
+        var bytes: [UInt8] = []
+        var expected: [[UInt8]] = []
+        for n in 0..<40 {
+            let body = String(repeating: "line \(n)\n", count: n % 7) + (n % 5 == 0 ? ">From quoted\n" : "")
+            let message = Self.message("m\(n)", body: body)
+            bytes += Array("From sender\(n)@example.hk Thu Dec  3 10:00:\(10 + n) 2026\n".utf8) + message + [0x0A]
+            expected.append(Array(String(decoding: message, as: UTF8.self).replacingOccurrences(of: "\n>From ", with: "\nFrom ").utf8))
+        }
+        let file = folder.write("Drafts", bytes)
+        let found = try Mbox.messages(in: file, quoting: .mboxo, window: window, pieceBytes: pieceBytes)
+        #expect(found.count == 40)
+        #expect(try found.map { try Self.read($0, chunk: 64) } == expected)
+    }
+
+    @Test("the line-start search finds what a plain search finds, wherever the match lies")
+    func lineStartSearch() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let count = Int.random(in: 0..<80, using: &generator)
+            let haystack = (0..<count).map { _ in [UInt8(0x0A), 0x3E, 0x46, 0x41][Int.random(in: 0..<4, using: &generator)] }
+            for needle in [[UInt8(0x0A), 0x3E], [0x0A, 0x46, 0x41, 0x0A]] {
+                let plain = haystack.indices.first { haystack[$0...].starts(with: needle) }
+                let found = haystack.withUnsafeBufferPointer { hay in
+                    needle.withUnsafeBufferPointer { mime_find(hay.baseAddress, hay.count, $0.baseAddress, $0.count) }
+                        .map { hay.baseAddress!.distance(to: $0) }
+                }
+                #expect(found == plain, "\(haystack) \(needle)")
+            }
+        }
     }
 }

@@ -24,8 +24,9 @@ size_t mime_base64_encode(const uint8_t *in, size_t count, uint8_t *out,
 size_t mime_base64_decode(const uint8_t *in, size_t count, uint8_t *out, size_t *written,
                           uint32_t *accumulator, size_t *characters);
 
-/// The first occurrence of `needle` (`needle_length` bytes) in `haystack` (`count` bytes), or NULL: the C
-/// library's memmem, which Swift's Glibc module does not show (it is a GNU extension there).
+/// The first occurrence of `needle` (`needle_length` bytes) in `haystack` (`count` bytes), or NULL. A needle that
+/// begins with a line break (a line start: "\nFrom ", "\n>") is found 16 lanes at a time; any other goes to the C
+/// library's memmem, which Swift's Glibc module does not show (a GNU extension there).
 const uint8_t *mime_find(const uint8_t *haystack, size_t count, const uint8_t *needle, size_t needle_length);
 
 #endif

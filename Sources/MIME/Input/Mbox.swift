@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import CMIMEScan
+import Dispatch
 
 /// Finds the messages of an mbox file (RFC 4155): where each begins and ends, without reading them.
 ///
@@ -26,6 +27,12 @@ public enum Mbox {
     /// The messages of the mbox at `path`, in file order, numbered from 1. A file that does not begin with a
     /// separator has none.
     public static func messages(in path: String, quoting: FromQuoting = .mboxo) throws(MessageReadError) -> [MessageLocation] {
+        try messages(in: path, quoting: quoting, window: 8 << 20, pieceBytes: 64 << 20)
+    }
+
+    /// `messages(in:quoting:)` with the scan's read size and the least share of the file a core takes chosen
+    /// (tests use small ones to put separators across every edge).
+    static func messages(in path: String, quoting: FromQuoting, window: Int, pieceBytes: Int64) throws(MessageReadError) -> [MessageLocation] {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw MessageReadError.from(errno: errno, path: path) }
         defer { close(descriptor) }
@@ -37,10 +44,11 @@ public enum Mbox {
         #endif
         let file = ReadAt(descriptor: descriptor, path: path, size: Int64(info.st_size))
         guard file.size > 0, looksLikeMbox(try file.read(at: 0, count: 1024)) else { return [] }
-        let separators = try separatorStarts(file)
+        let separators = try separatorStarts(file, window: window, pieceBytes: pieceBytes)
+        let separatorSet = Set(separators)
         // mboxcl2 when the first message's Content-Length frames it exactly.
         var framed = false
-        if let first = try framedEnd(file, separator: 0, separators: separators), first.valid { framed = true }
+        if let first = try framedEnd(file, separator: 0, separators: separatorSet), first.valid { framed = true }
 
         var found: [MessageLocation] = []
         var index = 0
@@ -49,7 +57,7 @@ public enum Mbox {
             let lineEnd = try file.lineEnd(from: separator)
             var end = index + 1 < separators.count ? separators[index + 1] : file.size
             var messageQuoting = quoting
-            if framed, let framing = try framedEnd(file, separator: separator, separators: separators), framing.valid {
+            if framed, let framing = try framedEnd(file, separator: separator, separators: separatorSet), framing.valid {
                 end = framing.next
                 messageQuoting = .none
                 // Separators inside the framed body are body lines.
@@ -63,30 +71,50 @@ public enum Mbox {
         return found
     }
 
-    /// Offsets of every separator line, found with `memmem` in large reads.
-    private static func separatorStarts(_ file: ReadAt) throws(MessageReadError) -> [Int64] {
+    /// Offsets of every separator line, found with `memmem` in large reads, the file split between the cores.
+    private static func separatorStarts(_ file: ReadAt, window: Int, pieceBytes: Int64) throws(MessageReadError) -> [Int64] {
+        let pieces = Int(max(1, min(Int64(max(2, sysconf(Int32(_SC_NPROCESSORS_ONLN)))), file.size / pieceBytes + 1)))
+        let found = Pieces(count: pieces)
+        DispatchQueue.concurrentPerform(iterations: pieces) { piece in
+            let from = file.size * Int64(piece) / Int64(pieces)
+            let to = file.size * Int64(piece + 1) / Int64(pieces)
+            found.set(piece, Result { () throws(MessageReadError) in try separatorStarts(file, linesAfter: from, upTo: to, window: window) })
+        }
         var starts: [Int64] = [0]
+        for piece in 0..<pieces { starts += try found.get(piece) }
+        return starts
+    }
+
+    /// The separators whose line break before them lies in `from..<to`.
+    private static func separatorStarts(_ file: ReadAt, linesAfter from: Int64, upTo to: Int64, window: Int) throws(MessageReadError) -> [Int64] {
+        var starts: [Int64] = []
         let needle: [UInt8] = Array("\nFrom ".utf8)
-        let window = 8 << 20
+        let window = max(window, needle.count)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: window, alignment: 64)
         defer { buffer.deallocate() }
-        var offset: Int64 = 0
-        while offset < file.size {
-            let got = try file.read(at: offset, into: buffer)
-            guard got > 0 else { break }
+        var offset = from
+        // Reads run past `to` by the needle's length less one, so a needle beginning before `to` is seen whole.
+        let readEnd = min(file.size, to + Int64(needle.count - 1))
+        while offset < to {
+            let got = try file.read(at: offset, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<Int(min(Int64(window), readEnd - offset))]))
+            guard got > 0, let base = buffer.baseAddress else { break }
             var searchFrom = 0
-            while searchFrom < got, let base = buffer.baseAddress {
-                let hit = needle.withUnsafeBytes { mime_find(base.assumingMemoryBound(to: UInt8.self) + searchFrom, got - searchFrom, $0.baseAddress?.assumingMemoryBound(to: UInt8.self), needle.count) }
+            while searchFrom < got {
+                let hit = needle.withUnsafeBytes {
+                    mime_find(base.assumingMemoryBound(to: UInt8.self) + searchFrom, got - searchFrom,
+                              $0.baseAddress?.assumingMemoryBound(to: UInt8.self), needle.count)
+                }
                 guard let hit else { break }
                 let at = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(hit))
+                guard offset + Int64(at) < to else { break }
                 let lineStart = offset + Int64(at) + 1
                 let line = try file.read(at: lineStart, count: 256).prefix { $0 != 0x0A }
                 if isSeparator(Array(line)) { starts.append(lineStart) }
                 searchFrom = at + 1
             }
-            // The next read overlaps by the needle's length, so a separator across two reads is seen once.
-            if offset + Int64(got) >= file.size { break }
-            offset += Int64(max(1, got - needle.count))
+            // The next read overlaps by the needle's length less one: a needle across two reads is seen once, whole.
+            if offset + Int64(got) >= readEnd { break }
+            offset += Int64(max(1, got - (needle.count - 1)))
         }
         return starts
     }
@@ -102,7 +130,7 @@ public enum Mbox {
 
     /// For mboxcl2: where the message after `separator` ends by its Content-Length, and whether a separator (or
     /// the end of the file) is really there.
-    private static func framedEnd(_ file: ReadAt, separator: Int64, separators: [Int64]) throws(MessageReadError) -> (next: Int64, valid: Bool)? {
+    private static func framedEnd(_ file: ReadAt, separator: Int64, separators: Set<Int64>) throws(MessageReadError) -> (next: Int64, valid: Bool)? {
         let start = try file.lineEnd(from: separator)
         var header: [UInt8] = []
         var bodyStart: Int64?
@@ -157,6 +185,39 @@ public enum Mbox {
             lineStart = lineEnd + 1
         }
         return values.count == 1 ? values[0] : nil
+    }
+}
+
+/// Results of work split between threads, each piece set once.
+private final class Pieces: @unchecked Sendable {
+    private var results: [Result<[Int64], MessageReadError>?]
+    private let lock = ThreadLock()
+
+    init(count: Int) {
+        results = Array(repeating: nil, count: count)
+    }
+
+    func set(_ index: Int, _ result: Result<[Int64], MessageReadError>) {
+        lock.locked { results[index] = result }
+    }
+
+    func get(_ index: Int) throws(MessageReadError) -> [Int64] {
+        guard let result = lock.locked({ results[index] }) else { return [] }
+        return try result.get()
+    }
+}
+
+/// A pthread mutex, for the few places in this module that share state between threads.
+private final class ThreadLock: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+
+    init() { pthread_mutex_init(&mutex, nil) }
+    deinit { pthread_mutex_destroy(&mutex) }
+
+    func locked<T>(_ body: () throws -> T) rethrows -> T {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return try body()
     }
 }
 

@@ -18,6 +18,24 @@ public enum IMAPError: Error, Sendable, Equatable {
     case refused(command: String, reply: String)
     /// The server's answer could not be read.
     case protocolError(detail: String)
+    /// TLS was required (a server that is not this machine) and the server does not offer STARTTLS.
+    case noStartTLS
+    /// `;UID=n` named a message the folder does not have.
+    case noSuchUID(UInt32)
+    /// The server sent more than a check can hold (a literal or an answer past its cap).
+    case tooLarge(detail: String)
+    /// No folder was named and none is marked as the drafts folder (RFC 6154 `\Drafts`) or called Drafts.
+    case noDraftsFolder
+}
+
+/// What plain `imap://` does about STARTTLS.
+public enum StartTLS: Sendable {
+    /// Upgrade, or fail: any server that is not this machine.
+    case required
+    /// Upgrade where the server offers it (`--allow-plain-imap` to a network host).
+    case ifOffered
+    /// Stay plain: this machine (a local server's certificate is rarely one the system trusts).
+    case never
 }
 
 /// One logged-in IMAP session: libcurl connects, does TLS (verified) and logs in (`CURLOPT_CONNECT_ONLY`); the
@@ -39,10 +57,9 @@ public final class IMAPConnection {
     ///
     /// `caFile`: trust this CA bundle (a private server's certificate) instead of the system's.
     /// `netrcFile`: where the password is looked up when `password` is nil (curl reads it, the `machine` line of
-    /// the host). Plain `imap://` is upgraded with STARTTLS when `requireTLS`, which callers set for any host
-    /// but the loopback.
+    /// the host). `startTLS` says what plain `imap://` does (`imaps://` is TLS from the start).
     public init(server: String, user: String, password: String?, netrcFile: String?, caFile: String?,
-                requireTLS: Bool) throws(IMAPError) {
+                startTLS: StartTLS) throws(IMAPError) {
         guard let easy = curl_easy_init() else { throw .protocolError(detail: "libcurl could not start") }
         handle = easy
         // The user goes in the URL, as curl's own command line puts it: curl then looks its password up in the
@@ -58,7 +75,12 @@ public final class IMAPConnection {
             if let netrcFile { mailprep_curl_set_string(easy, CURLOPT_NETRC_FILE, netrcFile) }
         }
         if let caFile { mailprep_curl_set_string(easy, CURLOPT_CAINFO, caFile) }
-        if requireTLS { mailprep_curl_set_long(easy, CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue)) }
+        let level = switch startTLS {
+        case .required: CURLUSESSL_ALL
+        case .ifOffered: CURLUSESSL_TRY
+        case .never: CURLUSESSL_NONE
+        }
+        mailprep_curl_set_long(easy, CURLOPT_USE_SSL, Int(level.rawValue))
         mailprep_curl_set_long(easy, CURLOPT_CONNECTTIMEOUT, 30)
         mailprep_curl_set_long(easy, CURLOPT_CONNECT_ONLY, 1)
         mailprep_curl_set_long(easy, CURLOPT_NOSIGNAL, 1)
@@ -68,8 +90,8 @@ public final class IMAPConnection {
             let text = String(cString: curl_easy_strerror(code))
             switch code {
             case CURLE_LOGIN_DENIED: throw .login(detail: text)
-            case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_USE_SSL_FAILED,
-                 CURLE_SSL_CERTPROBLEM:
+            case CURLE_USE_SSL_FAILED: throw .noStartTLS
+            case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CERTPROBLEM:
                 throw .tls(detail: text)
             default: throw .unreachable(detail: text)
             }
@@ -99,6 +121,7 @@ public final class IMAPConnection {
         let label = "M\(tag)"
         try send(Array("\(label) \(text)\r\n".utf8))
         let tagged = Array("\(label) ".utf8)
+        var answered = 0
         while true {
             let line = try readLine()
             if line.starts(with: tagged) {
@@ -110,18 +133,31 @@ public final class IMAPConnection {
             }
             each(line)
             // A line that ends in {N}: N octets follow, then the rest of the line.
+            answered += line.count
             if let count = Self.literalLength(line) {
                 if let literal {
                     try readExactly(count, into: literal)
                 } else {
+                    // Held in memory: a FETCH of sizes and structures, not a message (those go to `literal`).
+                    guard count <= Self.maximumLiteral, answered + count <= Self.maximumAnswer else {
+                        throw .tooLarge(detail: "a literal of \(count) octets")
+                    }
                     var body: [UInt8] = []
                     body.reserveCapacity(min(count, 1 << 20))
                     try readExactly(count) { body += $0 }
+                    answered += count
                     each(body)
                 }
             }
+            guard answered <= Self.maximumAnswer else { throw .tooLarge(detail: "an answer of more than \(Self.maximumAnswer >> 20) MiB") }
         }
     }
+
+    /// The most a literal held in memory may be, in octets (a subject or file name is far smaller).
+    static let maximumLiteral = 16 << 20
+    /// The most an answer held in memory may be, in octets: a folder of 100,000 drafts' sizes and structures is
+    /// about 60 MB.
+    static let maximumAnswer = 1 << 30
 
     /// The N of a line ending in `{N}` (or `{N+}`), CRLF or LF.
     static func literalLength(_ line: [UInt8]) -> Int? {

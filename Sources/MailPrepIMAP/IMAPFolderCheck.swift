@@ -32,8 +32,24 @@ public struct IMAPFolderCheck {
     /// `progress` the count done and the total.
     public func run(_ url: IMAPURL, on connection: IMAPConnection, progress: ((Int, Int) -> Void)? = nil,
                     emit: (CheckOutcome) -> Void) throws(IMAPError) {
-        let folder = url.folder.isEmpty ? "INBOX" : url.folder
-        try connection.command("EXAMINE \(Self.quoted(ModifiedUTF7.encode(folder)))", each: { _ in })
+        var url = url
+        let folder: String
+        if url.folder.isEmpty {
+            // No folder named: the one the server marks as drafts (RFC 6154; Gmail's "[Gmail]/Drafts", or
+            // "[Gmail]/草稿" in Chinese), else one called Drafts.
+            let spelled = try draftsFolder(on: connection)
+            folder = String(decoding: spelled, as: UTF8.self)
+            url.folder = ModifiedUTF7.decode(spelled)
+        } else {
+            folder = ModifiedUTF7.encode(url.folder)
+        }
+        var opened: [UInt8] = []
+        try connection.command("EXAMINE \(Self.quoted(folder))", each: { opened += $0 })
+        // An empty folder: nothing to fetch (some servers answer BAD to "1:*" there).
+        if Self.exists(in: opened) == 0 {
+            if let uid = url.uid { throw .noSuchUID(uid) }
+            return
+        }
         var response: [UInt8] = []
         let set = url.uid.map(String.init) ?? "1:*"
         try connection.command("UID FETCH \(set) (UID RFC822.SIZE BODYSTRUCTURE ENVELOPE)", each: { response += $0 })
@@ -42,6 +58,7 @@ public struct IMAPFolderCheck {
             throw .protocolError(detail: "FETCH answer unreadable at octet \(error.offset): \(error.reason)")
         }
         let sorted = items.filter { $0.uid != nil }.sorted { ($0.uid ?? 0) < ($1.uid ?? 0) }
+        if let uid = url.uid, sorted.isEmpty { throw .noSuchUID(uid) }
         for (index, item) in sorted.enumerated() {
             guard let uid = item.uid else { continue }
             if exact {
@@ -51,6 +68,37 @@ public struct IMAPFolderCheck {
             }
             progress?(index + 1, sorted.count)
         }
+    }
+
+    /// The message count of a SELECT or EXAMINE answer's `* N EXISTS`.
+    static func exists(in answer: [UInt8]) -> Int? {
+        let text = String(decoding: answer, as: UTF8.self)
+        for line in text.split(whereSeparator: \.isNewline) {
+            let words = line.split(separator: " ")
+            if words.count >= 3, words[0] == "*", words[2].uppercased() == "EXISTS", let count = Int(words[1]) { return count }
+        }
+        return nil
+    }
+
+    /// The drafts folder's name as the server spells it.
+    func draftsFolder(on connection: IMAPConnection) throws(IMAPError) -> [UInt8] {
+        var answer: [UInt8] = []
+        do {
+            try connection.command("LIST \"\" \"*\" RETURN (SPECIAL-USE)", each: { answer += $0 })
+        } catch .refused {
+            // A server without LIST-EXTENDED: a plain LIST still carries RFC 6154's attributes where it has them.
+            answer = []
+            try connection.command("LIST \"\" \"*\"", each: { answer += $0 })
+        }
+        let folders: [IMAPFolder]
+        do { folders = try IMAPListResponse.parse(answer) } catch {
+            throw .protocolError(detail: "LIST answer unreadable at octet \(error.offset): \(error.reason)")
+        }
+        if let drafts = folders.first(where: { $0.isDrafts && $0.isSelectable }) { return drafts.name }
+        if let named = folders.first(where: { $0.isSelectable && String(decoding: $0.name, as: UTF8.self).lowercased() == "drafts" }) {
+            return named.name
+        }
+        throw .noDraftsFolder
     }
 
     /// The outcome from the server's figures alone.

@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// An IMAP folder or message named by a URL (RFC 5092): `imaps://user@host[:port]/Folder[/;UID=n]`.
 ///
@@ -12,6 +17,8 @@ public struct IMAPURL: Sendable, Equatable {
         case noUser
         /// `imap://` to a host that is not the loopback, without `--allow-plain-imap`.
         case plainToNetwork(host: String)
+        /// `;UID=` that is not a number from 1 to 4294967295.
+        case badUID
     }
 
     public var secure: Bool
@@ -55,7 +62,8 @@ public struct IMAPURL: Sendable, Equatable {
         uid = nil
         // ";UID=n" at the end (after "/" or not), ";UIDVALIDITY=n" after the folder.
         if let range = path.range(of: ";UID=", options: .caseInsensitive) {
-            uid = UInt32(path[range.upperBound...])
+            guard let number = UInt32(path[range.upperBound...]), number > 0 else { throw .badUID }
+            uid = number
             path = path[..<range.lowerBound]
         }
         if let range = path.range(of: ";UIDVALIDITY=", options: .caseInsensitive) { path = path[..<range.lowerBound] }
@@ -68,9 +76,27 @@ public struct IMAPURL: Sendable, Equatable {
         if !secure && !allowPlain && !isLoopback { throw .plainToNetwork(host: host) }
     }
 
+    /// True for `localhost` and for addresses of this machine written out (127.0.0.0/8, ::1); a name that only
+    /// begins like one (`127.0.0.1.example.org`) is a name, resolved elsewhere.
     public var isLoopback: Bool {
         let name = host.lowercased().trimmingCharacters(in: "[]")
-        return name == "localhost" || name == "::1" || name.hasPrefix("127.")
+        if name == "localhost" { return true }
+        var v4 = in_addr()
+        if inet_pton(AF_INET, name, &v4) == 1 { return UInt32(bigEndian: v4.s_addr) >> 24 == 127 }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, name, &v6) == 1 {
+            return withUnsafeBytes(of: &v6) { $0.elementsEqual([UInt8](repeating: 0, count: 15) + [1]) }
+        }
+        return false
+    }
+
+    /// `text` with any password in it replaced by "***", for an error line.
+    public static func withoutPassword(_ text: String) -> String {
+        guard isIMAP(text), let schemeEnd = text.range(of: "://") else { return text }
+        let rest = text[schemeEnd.upperBound...]
+        let authorityEnd = rest.firstIndex(of: "/") ?? rest.endIndex
+        guard let at = rest[..<authorityEnd].lastIndex(of: "@"), let colon = rest[..<at].firstIndex(of: ":") else { return text }
+        return String(text[..<colon]) + ":***" + String(text[at...])
     }
 
     /// `imaps://host:port`, for libcurl.
@@ -152,6 +178,48 @@ public enum ModifiedUTF7 {
             }
         }
         flush()
+        return out
+    }
+}
+
+extension ModifiedUTF7 {
+    /// The folder name a server spells in modified UTF-7, as text; a malformed run is kept as it is.
+    public static func decode(_ bytes: [UInt8]) -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,".utf8)
+        var out = ""
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            guard byte == UInt8(ascii: "&") else {
+                out.unicodeScalars.append(UnicodeScalar(byte))
+                index += 1
+                continue
+            }
+            guard let end = bytes[(index + 1)...].firstIndex(of: UInt8(ascii: "-")) else {
+                out += String(decoding: bytes[index...], as: UTF8.self)
+                break
+            }
+            let run = bytes[(index + 1)..<end]
+            if run.isEmpty {
+                out += "&"
+            } else {
+                var bits: UInt32 = 0
+                var count = 0
+                var units: [UInt16] = []
+                var valid = true
+                for character in run {
+                    guard let value = alphabet.firstIndex(of: character) else { valid = false; break }
+                    bits = (bits << 6) | UInt32(value)
+                    count += 6
+                    if count >= 16 {
+                        count -= 16
+                        units.append(UInt16((bits >> UInt32(count)) & 0xFFFF))
+                    }
+                }
+                out += valid ? String(decoding: units, as: UTF16.self) : String(decoding: bytes[index...end], as: UTF8.self)
+            }
+            index = end + 1
+        }
         return out
     }
 }

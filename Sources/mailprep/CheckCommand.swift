@@ -30,7 +30,7 @@ struct CheckCommand: ParsableCommand {
     @Option(help: ArgumentHelp("IMAP: the netrc file with the password (default: ~/.netrc); $MAILPREP_IMAP_PASSWORD comes first.", valueName: "file"))
     var netrcFile: String?
 
-    @Flag(help: "IMAP: allow imap:// without TLS to a host other than this machine (the password would cross the network in the clear).")
+    @Flag(help: "IMAP: let imap:// to a host other than this machine go on without TLS when the server offers no STARTTLS (the password would cross the network in the clear).")
     var allowPlainImap = false
 
     @OptionGroup var limitOptions: LimitOptions
@@ -112,11 +112,20 @@ struct CheckCommand: ParsableCommand {
             do {
                 let password = ProcessInfo.processInfo.environment["MAILPREP_IMAP_PASSWORD"]
                 let connection = try IMAPConnection(server: url.server, user: url.user, password: password, netrcFile: netrcFile,
-                                                    caFile: caFile, requireTLS: !url.isLoopback)
+                                                    caFile: caFile,
+                                                    startTLS: url.isLoopback ? .never : (allowPlainImap ? .ifOffered : .required))
+                var count = 0
                 try IMAPFolderCheck(check: check, exact: exact).run(url, on: connection, progress: { folderProgress.update($0, of: $1) }) {
+                    count += 1
                     state.write(render($0), keepingItem: summarize)
                 }
                 folderProgress.clear()
+                if count == 0 {
+                    // As for an empty local folder.
+                    state.out.flush()
+                    printError(output.language.catalog.imapEmpty(url.folderName))
+                    state.status = state.status.worst(.unreadable)
+                }
                 if !exact && !json && !single { state.serverSized = true }
             } catch {
                 folderProgress.clear()
@@ -168,7 +177,9 @@ extension CheckCommand {
         case .unreachable: .unavailable
         case .tls, .protocolError: .protocolFailure
         case .login: .noPermission
-        case .refused: .unreadable
+        case .refused, .noDraftsFolder, .noSuchUID: .unreadable
+        case .noStartTLS: .protocolFailure
+        case .tooLarge: .protocolFailure
         }
     }
 }

@@ -36,6 +36,9 @@ struct FixCommand: ParsableCommand {
     @Flag(help: "With --plan: compress for real (temporary files, removed) so the predicted size is exact.")
     var exact = false
 
+    @Option(help: ArgumentHelp("For FILE#N of an mbox: how its writer quoted body lines that begin with From: mboxo (default), mboxrd (as check takes it).", valueName: "quoting"))
+    var mboxQuoting: MboxQuoting = .mboxo
+
     @Flag(help: "Replace an existing output file.")
     var force = false
 
@@ -116,7 +119,7 @@ struct FixCommand: ParsableCommand {
         // One message of an mbox (FILE#N), an .emlx file: fixed from a copy, written beside the mailbox.
         var location: MessageLocation?
         if path != "-" {
-            let found = MessageFinder.resolve(path)
+            let found = MessageFinder.resolve(path, quoting: mboxQuoting.quoting)
             switch found.first {
             case .failed(let failure):
                 throw Self.exit(for: .input(failure), file: path, language: outputOptions.language, json: outputOptions.json)

@@ -16,7 +16,9 @@ final class DovecotIMAP {
     static var available: Bool { geteuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/lib/dovecot/imap") }
 
     /// `folders`: each folder's messages, written into its Maildir `cur/` in order (so UIDs are 1, 2, ...).
-    init(user: String = "mei.chan@icloud.com", password: String = "app-password-1234", folders: [String: [Data]]) throws {
+    /// `drafts`: the folder marked `\Drafts` (RFC 6154), by its name (not as stored on disk).
+    init(user: String = "mei.chan@icloud.com", password: String = "app-password-1234", folders: [String: [Data]],
+         drafts: String? = nil) throws {
         root = try Tool.temporaryFolder()
         self.user = user
         self.password = password
@@ -73,6 +75,11 @@ final class DovecotIMAP {
             }
             service anvil {
               chroot =
+            }
+            namespace inbox {
+              inbox = yes
+              separator = /
+            \(drafts.map { "  mailbox \"\($0)\" {\n    special_use = \\Drafts\n  }" } ?? "")
             }
 
             """

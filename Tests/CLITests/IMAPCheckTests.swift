@@ -118,4 +118,27 @@ struct IMAPCheckTests {
         let plain = try Tool.run(["check", "imap://mei@imap.example.hk/Drafts"])
         #expect(plain.status == 64 && plain.stderr.contains("would send your password to imap.example.hk unencrypted"))
     }
+
+    @Test("no folder named: the one the server marks as drafts (RFC 6154), here 草稿; a UID it lacks, an empty folder, a bad UID and a name that only looks like this machine's are each an error")
+    func draftsFolderAndEdges() throws {
+        let draft = try Data(contentsOf: URL(fileURLWithPath: Tool.sample("gmail-draft.eml")))
+        let server = try DovecotIMAP(folders: ["&g0l6Pw-": [draft], "Empty": []], drafts: "草稿")
+        defer { server.stop() }
+        let environment = ["MAILPREP_IMAP_PASSWORD": server.password]
+        let root = server.url("")
+        let found = try Tool.run(["check", "--json", root], environment: environment)
+        #expect(found.status == 0, "\(found.stderr)")
+        #expect(try Self.objects(found.stdout).map { $0["file"] as? String } == [server.url("草稿") + "/;UID=1"])
+
+        let noUID = try Tool.run(["check", server.url("%E8%8D%89%E7%A8%BF") + "/;UID=99"], environment: environment)
+        #expect(noUID.status == 66 && noUID.stderr.contains("no message with UID 99 in this folder"))
+        let empty = try Tool.run(["check", server.url("Empty")], environment: environment)
+        #expect(empty.status == 66 && empty.stderr == "mailprep: \(server.url("Empty")): no messages in this folder\n")
+        let badUID = try Tool.run(["check", server.url("Empty") + "/;UID=12x"])
+        #expect(badUID.status == 64 && badUID.stderr.contains(";UID= needs a message's UID"))
+        let lookalike = try Tool.run(["check", "imap://mei@127.0.0.1.example.hk/Drafts"])
+        #expect(lookalike.status == 64 && lookalike.stderr.contains("unencrypted"), "a name, not this machine's address")
+        let masked = try Tool.run(["check", "imaps://mei:hunter2@imap.example.hk/Drafts"])
+        #expect(masked.status == 64 && !masked.stderr.contains("hunter2") && masked.stderr.contains("imaps://mei:***@imap.example.hk/Drafts"))
+    }
 }

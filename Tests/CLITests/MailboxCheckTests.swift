@@ -150,4 +150,58 @@ struct MailboxCheckTests {
         let fixPartial = try Tool.run(["fix", home.appendingPathComponent(apple + "102.partial.emlx").path])
         #expect(fixPartial.status == 65 && fixPartial.stderr.contains("Apple Mail keeps this message's attachments apart"))
     }
+
+    @Test("Thunderbird's deleted drafts (X-Mozilla-Status 0x0008) stay out of the listing, numbering unchanged; FILE#N still checks one and says so")
+    func thunderbirdExpunged() throws {
+        let folder = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let draft = { (status: String, subject: String, body: String) in
+            "From - Thu Dec 03 10:00:00 2026\nX-Mozilla-Status: \(status)\nX-Mozilla-Status2: 00000000\nFrom: mei.chan@icloud.com\nTo: wing@gmail.com\nSubject: \(subject)\n\n\(body)\n\n"
+        }
+        let mbox = folder.appendingPathComponent("Drafts").path
+        try (draft("0009", "old autosave", String(repeating: "x", count: 30_000)) + draft("0001", "live", "hello")).write(toFile: mbox, atomically: true, encoding: .utf8)
+        let listing = try Tool.run(["check", "--json", "--limit", "20kB", folder.path])
+        #expect(listing.status == 0, "the deleted copy is over, but it is not a draft any more")
+        #expect(try Self.objects(listing.stdout).map { $0["file"] as? String } == [mbox + "#2"])
+        let deleted = try Tool.run(["check", "--json", "--limit", "20kB", mbox + "#1"])
+        #expect(deleted.status == 1)
+        #expect((try Self.objects(deleted.stdout)[0]["problems"] as? [[String: Any]])?.contains { $0["code"] as? String == "expunged" } == true)
+    }
+
+    @Test("a path that is a pipe is read as one message, every octet of it; a .eml that kept its From line is a file of its own")
+    func pipesAndSavedSeparators() throws {
+        let sample = try Data(contentsOf: URL(fileURLWithPath: Tool.sample("gmail-draft.eml")))
+        let expected = try Self.objects(try Tool.run(["check", "--json", Tool.sample("gmail-draft.eml")]).stdout)[0]
+        let piped = try Tool.run(["check", "--json", "/dev/stdin"], stdin: sample)
+        #expect(try Self.objects(piped.stdout)[0]["wireBytes"] as? Int == expected["wireBytes"] as? Int, "\(piped.stderr)")
+
+        let folder = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let saved = folder.appendingPathComponent("saved.eml")
+        try (Data("From mei.chan@icloud.com Thu Dec  3 10:00:00 2026\n".utf8) + sample).write(to: saved)
+        let one = try Self.objects(try Tool.run(["check", "--json", saved.path]).stdout)[0]
+        let walked = try Self.objects(try Tool.run(["check", "--json", folder.path]).stdout)
+        #expect(one["file"] as? String == saved.path && one["wireBytes"] as? Int == expected["wireBytes"] as? Int)
+        #expect(walked.map { $0["file"] as? String } == [saved.path] && walked.first?["wireBytes"] as? Int == expected["wireBytes"] as? Int)
+        let inPlace = try Tool.run(["fix", "--in-place", "--limit", "30kB", "--share-url", "https://files.example.hk/m/",
+                                    "--share", folder.appendingPathComponent("share").path, saved.path])
+        #expect(inPlace.status == 0, "\(inPlace.stderr)")
+        #expect(FileManager.default.fileExists(atPath: saved.path + ".orig"))
+    }
+
+    @Test("an mbox or MH message the walk cannot read is reported as unreadable, not left out")
+    func unreadableInWalk() throws {
+        guard geteuid() == 0 else { return }
+        let folder = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let draft = "From: mei.chan@icloud.com\nTo: wing@gmail.com\nSubject: MH\n\nhello\n"
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("inbox"), withIntermediateDirectories: true)
+        try draft.write(to: folder.appendingPathComponent("inbox/1"), atomically: true, encoding: .utf8)
+        try draft.write(to: folder.appendingPathComponent("inbox/2"), atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: folder.appendingPathComponent("inbox/2").path)
+        let run = try Tool.run(["check", folder.path], prefix: ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"])
+        #expect(run.status == 66)
+        #expect(run.stderr.contains("inbox/2: permission denied"))
+        #expect(run.stdout.contains("2 messages: 1 fit, 0 over the limit, 1 unreadable or not messages"))
+    }
 }

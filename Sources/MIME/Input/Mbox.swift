@@ -51,6 +51,7 @@ public enum Mbox {
         if let first = try framedEnd(file, separator: 0, separators: separatorSet), first.valid { framed = true }
 
         var found: [MessageLocation] = []
+        var thunderbird = false
         var index = 0
         while index < separators.count {
             let separator = separators[index]
@@ -64,8 +65,13 @@ public enum Mbox {
                 while index + 1 < separators.count && separators[index + 1] < end { index += 1 }
             }
             let stop = try file.withoutSeparatingBlankLine(end: end, floor: lineEnd)
-            found.append(MessageLocation(path: path, format: .mbox, start: lineEnd, length: stop - lineEnd,
-                                         quoting: messageQuoting, index: found.count + 1))
+            var location = MessageLocation(path: path, format: .mbox, start: lineEnd, length: stop - lineEnd,
+                                           quoting: messageQuoting, index: found.count + 1)
+            if found.isEmpty { thunderbird = try mozillaStatus(file, at: lineEnd, before: stop) != nil }
+            if thunderbird, let status = try mozillaStatus(file, at: lineEnd, before: stop) {
+                location.expunged = status & 0x0008 != 0
+            }
+            found.append(location)
             index += 1
         }
         return found
@@ -154,6 +160,25 @@ public enum Mbox {
         let nextStart = after.first == 0x0A ? next + 1 : (after.starts(with: [0x0D, 0x0A]) ? next + 2 : next)
         if nextStart >= file.size { return (file.size, true) }
         return (nextStart, separators.contains(nextStart))
+    }
+
+    /// The value of a Thunderbird `X-Mozilla-Status` field (hexadecimal flags; 0x0008 is "expunged") among the
+    /// first header lines of the message at `start`.
+    private static func mozillaStatus(_ file: ReadAt, at start: Int64, before end: Int64) throws(MessageReadError) -> UInt32? {
+        let head = try file.read(at: start, count: Int(min(1024, end - start)))
+        let name = Array("x-mozilla-status:".utf8)
+        var lineStart = 0
+        while lineStart < head.count {
+            let lineEnd = head[lineStart...].firstIndex(of: 0x0A) ?? head.count
+            let line = head[lineStart..<lineEnd]
+            if line.isEmpty || line == [0x0D] { return nil }   // the end of the header
+            if line.count > name.count, zip(line.prefix(name.count), name).allSatisfy({ ($0 | 0x20) == $1 }) {
+                let digits = String(decoding: line.dropFirst(name.count).filter { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }, as: UTF8.self)
+                return UInt32(digits, radix: 16)
+            }
+            lineStart = lineEnd + 1
+        }
+        return nil
     }
 
     /// The first empty line in a header read so far: where it starts and where the body after it starts.

@@ -26,6 +26,9 @@ public struct MessageLocation: Sendable, Hashable {
     public var quoting: FromQuoting
     /// The message's number in its mbox, from 1; nil outside an mbox.
     public var index: Int?
+    /// Deleted but still in the file: Thunderbird marks a message it has expunged (an old autosave of a draft) in
+    /// its `X-Mozilla-Status` header and leaves it there until the folder is compacted.
+    public var expunged = false
 
     public init(path: String, format: Format = .file, start: Int64 = 0, length: Int64? = nil,
                 quoting: FromQuoting = .none, index: Int? = nil) {

@@ -43,6 +43,9 @@ public struct MessageCheck: Sendable {
         if location.format == .emlx && location.path.lowercased().hasSuffix(".partial.emlx") {
             result.problems.append(Problem(severity: .warning, code: Self.partialEMLX, offset: nil, path: nil, detail: nil))
         }
+        if location.expunged {
+            result.problems.append(Problem(severity: .info, code: Self.expunged, offset: nil, path: nil, detail: nil))
+        }
         return .checked(result)
     }
 
@@ -99,6 +102,8 @@ public struct MessageCheck: Sendable {
 
     /// The problem code of a `.partial.emlx`: Apple Mail stored the attachments' bodies apart, so the sizes miss them.
     public static let partialEMLX = "partial-emlx"
+    /// The problem code of an mbox message Thunderbird has deleted but not yet compacted away.
+    public static let expunged = "expunged"
 
     public static func failure(for error: MessageReadError, file: String) -> CheckFailure {
         switch error {

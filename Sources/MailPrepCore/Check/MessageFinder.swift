@@ -25,7 +25,7 @@ public enum MessageFinder {
     /// file, so that reading it reports why.
     public static func resolve(_ path: String, quoting: FromQuoting = .mboxo) -> [Found] {
         if path == "-" { return [.message(.file(path))] }
-        if isDirectory(path) { return messages(under: path, quoting: quoting).map(Found.message) }
+        if isDirectory(path) { return found(under: path, quoting: quoting) }
         var info = stat()
         if stat(path, &info) != 0, let hash = path.lastIndex(of: "#"),
            let number = Int(path[path.index(after: hash)...]), number > 0 {
@@ -47,7 +47,12 @@ public enum MessageFinder {
 
     /// The messages below a folder.
     public static func messages(under root: String, quoting: FromQuoting = .mboxo) -> [MessageLocation] {
-        var found: [(String, [MessageLocation])] = []
+        found(under: root, quoting: quoting).compactMap { if case .message(let location) = $0 { location } else { nil } }
+    }
+
+    /// The messages below a folder, and the files there that should be messages but cannot be read.
+    public static func found(under root: String, quoting: FromQuoting = .mboxo) -> [Found] {
+        var found: [(String, [Found])] = []
         walk(root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root, quoting: quoting, into: &found)
         return found.sorted { NaturalOrder.precedes($0.0, $1.0) }.flatMap(\.1)
     }
@@ -63,11 +68,14 @@ public enum MessageFinder {
         case mbox, emlx, message, other
     }
 
-    /// Tells an mbox, an `.emlx` file and a message file apart by their first octets.
+    /// Tells an mbox, an `.emlx` file and a message file apart by their first octets. Only a regular file is
+    /// looked into: reading from a pipe or a terminal would take octets the check then misses.
     public static func content(of path: String) -> Content {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else { return .other }
         defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return .other }
         var head = [UInt8](repeating: 0, count: 512)
         let got = head.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
         guard got > 0 else { return .other }
@@ -77,13 +85,26 @@ public enum MessageFinder {
         return HeaderLine.looksLikeField(head) ? .message : .other
     }
 
+    /// True when `path` names something that is not a regular file (a pipe, `/dev/stdin`): read as it is.
+    static func isSpecial(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) != S_IFREG && (info.st_mode & S_IFMT) != S_IFDIR
+    }
+
     /// The messages of a file that is an mbox or an `.emlx` file; nil for any other file. With `requireMessage`, a
     /// file that is neither and does not look like a message either gives no messages (a walk skips it).
     static func stored(in path: String, requireMessage: Bool, quoting: FromQuoting) -> [Found]? {
         switch content(of: path) {
         case .mbox:
             do {
-                return try Mbox.messages(in: path, quoting: quoting).map(Found.message)
+                let messages = try Mbox.messages(in: path, quoting: quoting)
+                // A saved message that kept its mbox separator line ("From sender date", as some clients save
+                // one): a file of one message, named as the file, the separator line not counted.
+                if messages.count == 1, var only = messages.first, path.lowercased().hasSuffix(".eml") {
+                    only.index = nil
+                    return [.message(only)]
+                }
+                return messages.filter { !$0.expunged }.map(Found.message)
             } catch {
                 return [.failed(MessageCheck.failure(for: error, file: path))]
             }
@@ -96,7 +117,7 @@ public enum MessageFinder {
         }
     }
 
-    private static func walk(_ directory: String, quoting: FromQuoting, into found: inout [(String, [MessageLocation])]) {
+    private static func walk(_ directory: String, quoting: FromQuoting, into found: inout [(String, [Found])]) {
         guard let handle = opendir(directory) else { return }
         defer { closedir(handle) }
         let folderName = directory.split(separator: "/").last.map(String.init) ?? directory
@@ -119,24 +140,37 @@ public enum MessageFinder {
             }
             if type == Int32(DT_DIR) {
                 walk(path, quoting: quoting, into: &found)
-            } else if type == Int32(DT_REG) {
-                let lower = name.lowercased()
-                if isMaildirFolder || lower.hasSuffix(".eml") {
-                    found.append((path, [.file(path)]))
-                } else if lower.hasSuffix(".emlx") {
-                    found.append((path, [(try? EMLX.location(of: path)).flatMap { $0 } ?? .file(path)]))
-                } else if !lower.contains(".") || lower.hasSuffix(".mbox") || lower.hasSuffix(".mbx") {
-                    // Thunderbird's Drafts, an mbox; MH's numbered messages. Other names without an extension are
-                    // taken only when they are an mbox.
-                    let isMH = name.allSatisfy(\.isASCIIDigit)
-                    let messages = (stored(in: path, requireMessage: isMH, quoting: quoting) ?? []).compactMap { found -> MessageLocation? in
-                        if case .message(let location) = found { return location }
-                        return nil
-                    }
-                    if !messages.isEmpty && (isMH || messages.first?.format == .mbox) { found.append((path, messages)) }
+                continue
+            }
+            guard type == Int32(DT_REG) else { continue }
+            let lower = name.lowercased()
+            let isMH = name.allSatisfy(\.isASCIIDigit)
+            // A file that is mail by its place or name but cannot be opened is reported, not left out.
+            if isMaildirFolder || lower.hasSuffix(".eml") || lower.hasSuffix(".emlx") || isMH || isThunderbirdMailbox(path) {
+                if access(path, R_OK) != 0 {
+                    found.append((path, [.failed(CheckFailure(file: path, kind: errno == ENOENT ? .notFound : .permissionDenied))]))
+                    continue
                 }
             }
+            if isMaildirFolder {
+                found.append((path, [.message(.file(path))]))
+            } else if lower.hasSuffix(".eml") {
+                found.append((path, stored(in: path, requireMessage: false, quoting: quoting) ?? [.message(.file(path))]))
+            } else if lower.hasSuffix(".emlx") {
+                found.append((path, [.message((try? EMLX.location(of: path)).flatMap { $0 } ?? .file(path))]))
+            } else if !lower.contains(".") || lower.hasSuffix(".mbox") || lower.hasSuffix(".mbx") {
+                // Thunderbird's Drafts, an mbox; MH's numbered messages. Other names without an extension are
+                // taken only when they are an mbox.
+                let messages = stored(in: path, requireMessage: isMH, quoting: quoting) ?? []
+                let isMbox = messages.contains { if case .message(let location) = $0 { location.format == .mbox } else { true } }
+                if !messages.isEmpty && (isMH || isMbox) { found.append((path, messages)) }
+            }
         }
+    }
+
+    /// True when `path` has Thunderbird's summary file beside it (`Drafts` and `Drafts.msf`).
+    private static func isThunderbirdMailbox(_ path: String) -> Bool {
+        access(path + ".msf", F_OK) == 0
     }
 }
 

@@ -96,7 +96,8 @@ public struct FixJob: Sendable {
         let stored = location.flatMap { $0.isWholeFile ? nil : $0 }
         if let stored {
             if stored.format == .emlx && stored.path.lowercased().hasSuffix(".partial.emlx") { throw .partialEMLX(file: input) }
-            if output == .inPlace { throw .insideMailbox(file: input) }
+            // A .eml that kept an mbox separator line is a file of its own (no index): it may be replaced whole.
+            if output == .inPlace && (stored.index != nil || stored.format == .emlx) { throw .insideMailbox(file: input) }
         }
         let spool: SpooledInput?
         do {

@@ -35,6 +35,11 @@ public struct Catalog: Sendable {
     public var imapLogin: @Sendable (_ folder: String, _ detail: String) -> String
     public var imapRefused: @Sendable (_ folder: String, _ reply: String) -> String
     public var imapProtocol: @Sendable (_ folder: String, _ detail: String) -> String
+    public var imapNoDrafts: @Sendable (_ server: String) -> String
+    public var imapEmpty: @Sendable (_ folder: String) -> String
+    public var imapNoStartTLS: @Sendable (_ folder: String) -> String
+    public var imapNoSuchUID: @Sendable (_ folder: String, _ uid: UInt32) -> String
+    public var imapBadUID: @Sendable (String) -> String
     /// An IMAP address that cannot be used: not one, a password in it, no user, plain IMAP over the network.
     public var imapNotURL: @Sendable (String) -> String
     public var imapPasswordInURL: @Sendable (String) -> String
@@ -219,6 +224,11 @@ extension Catalog {
         imapLogin: { folder, detail in "\(folder): the server refused the login (\(detail)); the password comes from $MAILPREP_IMAP_PASSWORD or your netrc file (an app password for iCloud and Gmail)" },
         imapRefused: { folder, reply in "\(folder): the server said: \(reply)" },
         imapProtocol: { folder, detail in "\(folder): the server's answer could not be read (\(detail))" },
+        imapNoDrafts: { "\($0): no folder is marked as drafts on this server; name one: \($0)FOLDER" },
+        imapEmpty: { "\($0): no messages in this folder" },
+        imapNoStartTLS: { "\($0): the server offers no STARTTLS, so the login would cross the network unencrypted; use imaps:// (port 993), or --allow-plain-imap if you must" },
+        imapNoSuchUID: { folder, uid in "\(folder): no message with UID \(uid) in this folder" },
+        imapBadUID: { "\($0): ;UID= needs a message's UID, a number from 1" },
         imapNotURL: { "\($0): not an IMAP address; use imaps://user@host/Folder" },
         imapPasswordInURL: { "\($0): no password in the address (it would be in your shell history); set MAILPREP_IMAP_PASSWORD or use a netrc file" },
         imapNoUser: { "\($0): the address needs a user name: imaps://user@host/Folder" },
@@ -412,6 +422,11 @@ extension Catalog {
         imapLogin: { folder, detail in "\(folder)：伺服器拒絕登入（\(detail)）；密碼取自 $MAILPREP_IMAP_PASSWORD 或你的 netrc 檔案（iCloud 和 Gmail 需用 App 專用密碼）" },
         imapRefused: { folder, reply in "\(folder)：伺服器回覆：\(reply)" },
         imapProtocol: { folder, detail in "\(folder)：無法解讀伺服器的回覆（\(detail)）" },
+        imapNoDrafts: { "\($0)：伺服器上沒有標示為草稿的資料夾；請指明：\($0)資料夾" },
+        imapEmpty: { "\($0)：此資料夾內沒有郵件" },
+        imapNoStartTLS: { "\($0)：伺服器不支援 STARTTLS，登入資料會以明文經網絡傳送；請用 imaps://（連接埠 993），如確有需要可加 --allow-plain-imap" },
+        imapNoSuchUID: { folder, uid in "\(folder)：此資料夾內沒有 UID 為 \(uid) 的郵件" },
+        imapBadUID: { "\($0)：;UID= 後面需要郵件的 UID（由 1 起的數字）" },
         imapNotURL: { "\($0)：不是 IMAP 地址；請用 imaps://用戶@主機/資料夾" },
         imapPasswordInURL: { "\($0)：地址內不可含密碼（會留在 shell 的歷史紀錄）；請設定 MAILPREP_IMAP_PASSWORD 或使用 netrc 檔案" },
         imapNoUser: { "\($0)：地址需要用戶名稱：imaps://用戶@主機/資料夾" },

@@ -7,6 +7,9 @@ func englishProblem(_ problem: Problem) -> String {
         let parts = detail.split(separator: "/", maxSplits: 2).map(String.init)
         return "\(parts.first ?? "?") recipients; \(parts.count > 2 ? parts[2] : "the provider") allows \(parts.count > 1 ? parts[1] : "?") per message"
     }
+    if problem.code == MessageCheck.expunged {
+        return "Thunderbird has deleted this message (an old copy of a draft); it stays in the file until the folder is compacted, and folder checks leave it out"
+    }
     if problem.code == MessageCheck.partialEMLX {
         return "Apple Mail keeps this message's large attachments in its Attachments folder, not here: the sizes leave them out (in Mail, File > Save As… > Raw Message Source gives the whole message)"
     }
@@ -43,6 +46,9 @@ func chineseProblem(_ problem: Problem) -> String {
     if problem.code == "too-many-recipients" {
         let parts = detail.split(separator: "/", maxSplits: 2).map(String.init)
         return "共 \(parts.first ?? "?") 位收件人；\(parts.count > 2 ? parts[2] : "服務商")每封郵件只容許 \(parts.count > 1 ? parts[1] : "?") 位"
+    }
+    if problem.code == MessageCheck.expunged {
+        return "Thunderbird 已刪除這封郵件（草稿的舊副本）；資料夾壓縮前它仍留在檔案內，檢查整個資料夾時不會列出"
     }
     if problem.code == MessageCheck.partialEMLX {
         return "Apple Mail 把這封郵件的大型附件存放在 Attachments 資料夾，不在此檔案內：以上大小並未計入（在「郵件」App 選「檔案 > 另存新檔… > 原始郵件來源」可得完整郵件）"

@@ -32,6 +32,15 @@ the relay (time from connect to the 250 for the data); then --load-clients (50) 
 once for --load-seconds (30): how many were accepted, whether each accepted one arrived exactly once and byte for
 byte, none lost, and the relay's peak RSS.
 
+The mailbox jobs (--only mailbox): the first 13,800 drafts (--mbox-messages) as .eml files and as one mbox of about
+1 GB written by Python's mailbox.mbox, mailprep check --json of each (both must give as many JSON lines and the same sum
+of wireBytes); then, as root, a Dovecot of the bench's own on the loopback with a Maildir folder of 5,000 drafts
+(--mailbox-messages): mailprep check --json imap://... (the server's RFC822.SIZE, BODYSTRUCTURE and ENVELOPE, no message
+downloaded) and check --exact (every message downloaded) against curl fetching each message whole over one
+connection. Each IMAP job's first run follows the removal of Dovecot's index and cache of the folder and is reported
+apart (cold); a build without IMAP gets its jobs skipped. A quick try: --only mailbox --no-build --mailprep
+.build/debug/mailprep --mbox-messages 300 --mailbox-messages 300 --runs 2.
+
 The fix jobs: mailprep fix of a 200 MB CSV attachment at level 6 against zip -6 of the same decoded file (same
 zlib), two 100 MB attachments (compressed in parallel: CPU above 100%), --plan on the 1 GB message, and base64
 encoding of new parts (mailprep-bench) against coreutils base64 -w 76.
@@ -57,6 +66,7 @@ MAILPREP = os.path.join(ROOT, ".build", "release", "mailprep")
 BENCH = os.path.join(ROOT, ".build", "release", "mailprep-bench")
 ONE = os.path.join(OUT, "compressible-200MB.eml")
 TWO = os.path.join(OUT, "compressible-2x100MB.eml")
+MBOX_MESSAGES = 13_800  # the first 13,800 drafts of generate-large.py's series: an mbox of about 1.0 GB
 
 
 def measure(command, runs, before=None):
@@ -109,7 +119,11 @@ def main():
     parser.add_argument("--python-runs", type=int, default=3)
     parser.add_argument("--no-python", action="store_true")
     parser.add_argument("--no-build", action="store_true")
-    parser.add_argument("--only", choices=["check", "fix", "share", "serve", "sendmail", "relay"], help="run one group of jobs")
+    parser.add_argument("--only", choices=["check", "fix", "share", "serve", "sendmail", "relay", "mailbox"], help="run one group of jobs")
+    parser.add_argument("--mailprep", metavar="BINARY", help="the mailprep to measure (default: .build/release/mailprep)")
+    parser.add_argument("--mbox-messages", type=int, default=MBOX_MESSAGES,
+                        help=f"drafts in the mbox of the mailbox jobs (default {MBOX_MESSAGES:,}: about 1 GB)")
+    parser.add_argument("--mailbox-messages", type=int, default=5_000, help="drafts in the IMAP folder of the mailbox jobs (default 5,000)")
     parser.add_argument("--load-clients", type=int, default=50)
     parser.add_argument("--load-seconds", type=int, default=30)
     parser.add_argument("--wrk-seconds", type=int, default=30)
@@ -118,6 +132,9 @@ def main():
                         help="another mailprep (an earlier build): its check jobs run too, alternating with this build's")
     args = parser.parse_args()
 
+    global MAILPREP
+    if args.mailprep:
+        MAILPREP = LINK[0] = os.path.abspath(args.mailprep)
     if not args.no_build:
         subprocess.run(["swift", "build", "-c", "release"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
         subprocess.run(["swift", "build", "-c", "release", "--product", "mailprep-bench"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
@@ -130,6 +147,8 @@ def main():
         return sendmail_jobs(args)
     if args.only == "relay":
         return relay_jobs(args)
+    if args.only == "mailbox":
+        return mailbox_jobs(args)
     if not os.path.exists(BIG):
         subprocess.run([sys.executable, os.path.join(HERE, "generate-large.py"), "message", BIG, "--decoded", "730MB"], check=True)
     if not os.path.isdir(DRAFTS):
@@ -470,6 +489,300 @@ def peak_rss_mb(pid):
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
     return None
+
+
+def mailbox_inputs(count):
+    """The first `count` drafts as a folder of .eml files (the 10,000 drafts themselves when `count` is 10,000) and
+    the same messages as one mbox written by Python's mailbox.mbox, in name order; made if missing."""
+    import mailbox
+    folder = DRAFTS if count == 10_000 else os.path.join(OUT, f"drafts-{count}")
+    path = os.path.join(OUT, f"drafts-{count}.mbox")
+    if not os.path.isdir(folder) or len(os.listdir(folder)) != count:
+        # The generator is seeded: the first N drafts of any count are the same bytes.
+        subprocess.run([sys.executable, os.path.join(HERE, "generate-large.py"), "drafts", folder, "--count", str(count)], check=True)
+        if os.path.exists(path):
+            os.remove(path)
+    if not os.path.exists(path):
+        partial = path + ".partial"
+        if os.path.exists(partial):
+            os.remove(partial)
+        box = mailbox.mbox(partial, create=True)
+        box.lock()
+        try:
+            for name in sorted(os.listdir(folder)):
+                with open(os.path.join(folder, name), "rb") as message:
+                    box.add(message.read())
+            box.flush()
+        finally:
+            box.unlock()
+            box.close()
+        os.rename(partial, path)
+    return folder, path
+
+
+def check_summary(command):
+    """Runs `command` (a mailprep check --json) once, outside any timing; returns its JSON objects."""
+    result = subprocess.run(command, capture_output=True)
+    if result.returncode not in (0, 1):
+        sys.exit(f"bench: {' '.join(command)} exited {result.returncode}: {result.stderr.decode(errors='replace').strip()[:2000]}")
+    return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+
+
+def compare_mbox_to_files(folder, mbox, from_files, from_mbox):
+    """Same messages, same count, same sum of wireBytes; or exit with by how much and why."""
+    errors = [item for item in from_files + from_mbox if "error" in item]
+    if errors:
+        sys.exit(f"bench: mailprep check reported errors: {errors[:3]}")
+    files_sum = sum(item["wireBytes"] for item in from_files)
+    mbox_sum = sum(item["wireBytes"] for item in from_mbox)
+    count = len(os.listdir(folder))
+    if len(from_files) == len(from_mbox) == count and files_sum == mbox_sum:
+        print(f"same messages: {count:,} JSON lines from the folder and from the mbox, wireBytes summing to {files_sum:,} in both")
+        return
+    # Why: reading an mbox as mboxo (the default) turns every body line `>From ` back into `From `, one octet less
+    # each, while Python's mailbox wrote such a line unchanged (it quotes only `From `).
+    quoted = 0
+    for name in os.listdir(folder):
+        with open(os.path.join(folder, name), "rb") as message:
+            text = message.read()
+        quoted += len(re.findall(rb"\n>+From ", text))
+    by_subject = {item.get("subject"): item["wireBytes"] for item in from_files}
+    changed = [item for item in from_mbox if by_subject.get(item.get("subject")) != item["wireBytes"]]
+    sys.exit(f"bench: NOT the same: {len(from_files):,} JSON lines from the folder ({count:,} files), {len(from_mbox):,} from the mbox; "
+             + ("(this mailprep took the mbox for one message: a build from before mbox support?) " if len(from_mbox) == 1 else "")
+             + f"wireBytes {files_sum:,} against {mbox_sum:,} (the mbox {mbox_sum - files_sum:+,} octets), {len(changed):,} message(s) differ "
+             f"(first: {[item['file'] for item in changed[:3]]}); the drafts have {quoted:,} body lines beginning >From, which mboxo "
+             "reading shortens by one octet each" + (" (that accounts for it)" if files_sum - mbox_sum == quoted and len(from_files) == len(from_mbox) else ""))
+
+
+def start_dovecot(root, messages):
+    """A Dovecot of the bench's own in `root`: IMAP without TLS on the loopback, user bench (password bench), whose
+    Maildir folder Drafts holds `messages` (paths), UIDs 1.. in that order. Returns (the Popen, its port)."""
+    import socket
+    port = free_port()
+    os.chmod(root, 0o755)
+    mail = os.path.join(root, "mail")
+    for sub in ("cur", "new", "tmp"):
+        os.makedirs(os.path.join(mail, "Drafts", sub))
+    for folder in ("run", "state"):
+        os.makedirs(os.path.join(root, folder))
+    for number, path in enumerate(messages, 1):
+        shutil.copyfile(path, os.path.join(mail, "Drafts", "cur", f"{number}.bench:2,S"))
+    subprocess.run(["chown", "-R", "65534:65534", mail], check=True)
+    with open(os.path.join(root, "users"), "w") as users:
+        users.write("bench:{PLAIN}bench::::::\n")
+    conf = os.path.join(root, "dovecot.conf")
+    with open(conf, "w") as out:
+        out.write(f"""base_dir = {root}/run
+state_dir = {root}/state
+log_path = {root}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = maildir:{mail}:LAYOUT=fs
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {root}/users
+}}
+userdb {{
+  driver = static
+  args = uid=65534 gid=65534 home={mail}
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service anvil {{
+  chroot =
+}}
+""")
+    # In the foreground, a child of ours; with an empty signal mask, or the master ignores the SIGTERM that stops it.
+    output = open(os.path.join(root, "dovecot.out"), "w")
+    process = subprocess.Popen([sys.executable, "-c", "import os,signal,sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); "
+                                "os.execv(sys.argv[1], sys.argv[1:])", "/usr/sbin/dovecot", "-F", "-c", conf],
+                               stdout=output, stderr=output)
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), 1).close()
+            return process, port
+        except OSError:
+            if process.poll() is not None:
+                break
+            time.sleep(0.05)
+    process.kill()
+    log = os.path.join(root, "dovecot.log")
+    raise SystemExit("dovecot did not start: " + open(output.name).read() + (open(log).read() if os.path.exists(log) else ""))
+
+
+def stop_dovecot(process):
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def forget_dovecot_index(root, master):
+    """Dovecot's index and cache of Drafts go (between sessions; its UID list stays, so UIDs do not change): the next
+    session builds them again, parsing every message for what a FETCH asks. The message files stay in the page cache."""
+    # Once the last session's imap process (one a session, a child of the master) has written its index and gone.
+    for _ in range(200):
+        sessions = []
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open(f"/proc/{pid}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+                with open(f"/proc/{pid}/comm") as comm:
+                    name = comm.read().strip()
+            except OSError:
+                continue
+            if int(fields[1]) == master and name == "imap":
+                sessions.append(pid)
+        if not sessions:
+            break
+        time.sleep(0.05)
+    folder = os.path.join(root, "mail", "Drafts")
+    for name in os.listdir(folder):
+        if name.startswith("dovecot.index"):
+            os.remove(os.path.join(folder, name))
+
+
+def session_count(root):
+    log = os.path.join(root, "dovecot.log")
+    return sum(1 for line in open(log) if "imap(bench)" in line and ": Disconnected: " in line) if os.path.exists(log) else 0
+
+
+def session_output(root, before):
+    """Octets Dovecot sent in the first IMAP session ended after `before` sessions had (its log's out=), once logged."""
+    for _ in range(100):
+        # Sessions of user bench only (imap-login logs its own, of connections that never logged in).
+        ended = [line for line in open(os.path.join(root, "dovecot.log")) if "imap(bench)" in line and ": Disconnected: " in line]
+        if len(ended) > before:
+            return int(re.search(r" out=(\d+)", ended[before]).group(1))
+        time.sleep(0.05)
+    raise SystemExit("bench: the IMAP session did not end in Dovecot's log")
+
+
+def imap_unsupported(result):
+    """True when `mailprep check` failed because this build cannot read imap:// at all (a path to it, or a usage
+    error), not because the IMAP session failed."""
+    text = (result.stdout + result.stderr).decode(errors="replace").lower()
+    return (result.returncode == 64 and ("imap" in text or "unknown option" in text)) or (result.returncode == 66 and "no such file" in text)
+
+
+def mailbox_jobs(args):
+    """An mbox of about 1 GB against the same messages as files; an IMAP folder against downloading it with curl."""
+    import hashlib
+    print(f"{os.cpu_count()} cores; mailprep {MAILPREP}")
+    folder, mbox = mailbox_inputs(args.mbox_messages)
+    warm([folder, mbox])
+    count = len(os.listdir(folder))
+    octets = folder_bytes(folder)
+    group = f"{count:,} drafts"
+    print(f"inputs: {count:,} drafts in {folder}, {octets:,} bytes; the same as one mbox (Python's mailbox.mbox) {mbox}, "
+          f"{os.path.getsize(mbox):,} bytes")
+    compare_mbox_to_files(folder, mbox, check_summary([MAILPREP, "check", "--json", folder]), check_summary([MAILPREP, "check", "--json", mbox]))
+    print_header()
+    print("(GB/s: the messages' octets over wall time; vs peer: time as a multiple of the same messages as files)")
+    wall_files, rss, cpu = measure([MAILPREP, "check", "--json", folder], args.runs)
+    print_row(group, "mailprep check --json FOLDER", args.runs, wall_files, octets, rss, cpu)
+    wall, rss, cpu = measure([MAILPREP, "check", "--json", mbox], args.runs)
+    print_row(group, "mailprep check --json MBOX", args.runs, wall, octets, rss, cpu, f"{wall / wall_files:.2f} t")
+
+    if os.geteuid() != 0 or not os.path.exists("/usr/sbin/dovecot"):
+        print("IMAP jobs skipped: they need root and /usr/sbin/dovecot")
+        return
+    if not os.path.isdir(DRAFTS):
+        subprocess.run([sys.executable, os.path.join(HERE, "generate-large.py"), "drafts", DRAFTS], check=True)
+    messages = [os.path.join(DRAFTS, name) for name in sorted(os.listdir(DRAFTS))[:args.mailbox_messages]]
+    octets = sum(os.path.getsize(path) for path in messages)
+    root = tempfile.mkdtemp(prefix="mailprep-bench-dovecot-")
+    dovecot = None
+    try:
+        dovecot, port = start_dovecot(root, messages)
+        group = f"{len(messages):,} via IMAP"
+        version = subprocess.run(["/usr/sbin/dovecot", "--version"], capture_output=True, text=True).stdout.strip()
+        print(f"IMAP: Dovecot {version} on 127.0.0.1:{port}, Maildir folder Drafts of {len(messages):,} drafts, {octets:,} bytes")
+        # The peer: curl fetching every message whole, one after another over one connection. Not one
+        # `-X 'UID FETCH 1:* BODY.PEEK[]'`: libcurl passes a custom request's answer on as response lines only, drops
+        # each literal (the message itself), and gives up after 300 kB of them (error 56, "Too large response headers").
+        urls = os.path.join(root, "urls.curl")
+        with open(urls, "w") as out:
+            for uid in range(1, len(messages) + 1):
+                out.write(f'url = "imap://127.0.0.1:{port}/Drafts;UID={uid}"\n')
+        curl = ["curl", "-sS", "--user", "bench:bench", "-K", urls]
+        # That it is the whole folder, byte for byte: counted on curl's standard output (its %{size_download} leaves
+        # out a message that arrived with its FETCH line in one read, often the small ones).
+        sessions = session_count(root)
+        download = subprocess.run(curl, capture_output=True, timeout=1800)
+        expected = hashlib.sha256()
+        for path in messages:
+            with open(path, "rb") as message:
+                expected.update(message.read())
+        if download.returncode != 0 or len(download.stdout) != octets or hashlib.sha256(download.stdout).digest() != expected.digest():
+            sys.exit(f"bench: curl did not download the folder whole: exit {download.returncode}, {len(download.stdout):,} of {octets:,} "
+                     f"bytes {download.stderr.decode(errors='replace').strip()[:500]}")
+        print(f"curl -K (one UID URL a line, {len(messages):,} of them, one connection): {len(download.stdout):,} bytes received, "
+              f"the folder byte for byte; Dovecot sent {session_output(root, sessions):,} bytes in the session")
+        del download
+        password = dict(os.environ, MAILPREP_IMAP_PASSWORD="bench")
+        url = f"imap://bench@127.0.0.1:{port}/Drafts"
+        jobs = [("curl, each message whole", curl)]
+        for name, extra in (("mailprep check imap://", []), ("mailprep check --exact", ["--exact"])):
+            command = [MAILPREP, "check", "--json"] + extra + [url]
+            sessions = session_count(root)
+            probe = subprocess.run(command, capture_output=True, env=password, timeout=1800)
+            if probe.returncode not in (0, 1):
+                if imap_unsupported(probe):
+                    print(f"{name}: skipped: mailprep has no IMAP support in this build"
+                          + (" (or no --exact)" if extra else "") + f" (exit {probe.returncode}: "
+                          f"{probe.stderr.decode(errors='replace').strip().splitlines()[-1][:200] if probe.stderr.strip() else ''})")
+                    continue
+                sys.exit(f"bench: {' '.join(command)} exited {probe.returncode}: {probe.stderr.decode(errors='replace').strip()[:2000]}")
+            found = [json.loads(line) for line in probe.stdout.splitlines() if line.strip()]
+            measured = sum(item.get("wireBytes", 0) for item in found)
+            errors = [item for item in found if "error" in item]
+            print(f"mailprep check --json{' --exact' if extra else ''} {url}: {len(found):,} JSON lines (folder: {len(messages):,}), wireBytes summing to {measured:,} "
+                  f"({'the same as the files' if measured == octets else f'the files: {octets:,}, {measured - octets:+,}'}); "
+                  f"Dovecot sent {session_output(root, sessions):,} bytes in the session"
+                  + (f"; {len(errors)} errors, first {errors[0]}" if errors else ""))
+            if len(found) != len(messages) or errors:
+                sys.exit(f"bench: {name}: not one JSON line for each message of the folder")
+            jobs.append((name, ["env", "MAILPREP_IMAP_PASSWORD=bench"] + command))
+        print_header()
+        print("(mailprep with --json; GB/s: the folder's message octets over wall time; cold: the first session after Dovecot's "
+              "index and cache of the folder were removed, the files in the page cache; vs peer: time as a multiple of curl's, "
+              "cold against cold)")
+        peer = None
+        for name, command in jobs:
+            forget_dovecot_index(root, dovecot.pid)
+            cold, rss_cold, cpu_cold = measure(command, 1)
+            wall, rss, cpu = measure(command, args.runs)
+            if peer is None:
+                peer = (cold, wall)
+                ratios = ("", "")
+            else:
+                ratios = (f"{cold / peer[0]:.2f} t", f"{wall / peer[1]:.2f} t")
+            print_row(group, name + " (cold)", 1, cold, octets, rss_cold, cpu_cold, ratios[0])
+            print_row(group, name, args.runs, wall, octets, rss, cpu, ratios[1])
+            if name.startswith("curl"):
+                print(f"curl: {octets / wall / 1e6:.1f} MB/s of message data warm, {octets / cold / 1e6:.1f} MB/s cold")
+        log = os.path.join(root, "dovecot.log")
+        trouble = [line.strip() for line in open(log) if re.search(r": (Error|Fatal|Panic|Warning): ", line)] if os.path.exists(log) else []
+        print(f"Dovecot's log: {len(trouble)} errors or warnings" + "".join(f"\n  {line}" for line in trouble[:10]))
+    finally:
+        if dovecot:
+            stop_dovecot(dovecot)
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def serve_jobs(args):

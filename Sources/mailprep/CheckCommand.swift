@@ -10,8 +10,10 @@ struct CheckCommand: ParsableCommand {
         abstract: "Measure messages exactly and judge them against the limits of the sender's and recipients' providers.",
         discussion: """
             Give message files, mbox files (every message in them, or FILE#N for the Nth), Apple Mail .emlx files, \
-            folders (every .eml, .emlx, mbox, MH message and Maildir cur/ and new/ below them), or - for standard \
-            input. One message gets a full report; several get one line each and a summary.
+            folders (every .eml, .emlx, mbox, MH message and Maildir cur/ and new/ below them), IMAP folders \
+            (imaps://user@host/Folder, or /;UID=n for one message; the password from $MAILPREP_IMAP_PASSWORD or a \
+            netrc file), or - for standard input. One message gets a full report; several get one line each and a \
+            summary.
             """
     )
 

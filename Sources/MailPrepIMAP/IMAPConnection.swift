@@ -28,6 +28,14 @@ public enum IMAPError: Error, Sendable, Equatable {
     case noDraftsFolder
 }
 
+/// Where the literals of an answer go when they are not to be held: a downloaded message, piece by piece.
+public protocol IMAPLiteralSink: AnyObject {
+    /// A literal starts; `line` is the line that announced it (`* 3 FETCH (UID 7 BODY[] {4096}`).
+    func begin(after line: [UInt8])
+    func write(_ piece: UnsafeRawBufferPointer)
+    func end()
+}
+
 /// What plain `imap://` does about STARTTLS.
 public enum StartTLS: Sendable {
     /// Upgrade, or fail: any server that is not this machine.
@@ -113,10 +121,10 @@ public final class IMAPConnection {
     /// Sends one command (without tag or line end) and hands every octet of the answer, up to and including the
     /// tagged completion line, to `each`; literals are passed through whole. Throws when the answer is NO or BAD.
     ///
-    /// `literal` (if given) receives the octets of each literal instead of `each` (a message being downloaded
-    /// goes to a parser without being held).
+    /// `literals` (if given) receives each literal instead of `each`: the line that announced it, its octets in
+    /// pieces, its end (a message being downloaded goes to a parser without being held).
     public func command(_ text: String, each: ([UInt8]) -> Void,
-                        literal: ((UnsafeRawBufferPointer) -> Void)? = nil) throws(IMAPError) {
+                        literals: IMAPLiteralSink? = nil) throws(IMAPError) {
         tag += 1
         let label = "M\(tag)"
         try send(Array("\(label) \(text)\r\n".utf8))
@@ -135,8 +143,10 @@ public final class IMAPConnection {
             // A line that ends in {N}: N octets follow, then the rest of the line.
             answered += line.count
             if let count = Self.literalLength(line) {
-                if let literal {
-                    try readExactly(count, into: literal)
+                if let literals {
+                    literals.begin(after: line)
+                    try readExactly(count, into: literals.write)
+                    literals.end()
                 } else {
                     // Held in memory: a FETCH of sizes and structures, not a message (those go to `literal`).
                     guard count <= Self.maximumLiteral, answered + count <= Self.maximumAnswer else {

@@ -31,7 +31,7 @@ public struct IMAPFolderCheck {
     /// Checks every message of `url`'s folder (or the one its UID names), in UID order; `emit` gets each outcome,
     /// `progress` the count done and the total.
     public func run(_ url: IMAPURL, on connection: IMAPConnection, progress: ((Int, Int) -> Void)? = nil,
-                    emit: (CheckOutcome) -> Void) throws(IMAPError) {
+                    emit: @escaping (CheckOutcome) -> Void) throws(IMAPError) {
         var url = url
         let folder: String
         if url.folder.isEmpty {
@@ -59,13 +59,16 @@ public struct IMAPFolderCheck {
         }
         let sorted = items.filter { $0.uid != nil }.sorted { ($0.uid ?? 0) < ($1.uid ?? 0) }
         if let uid = url.uid, sorted.isEmpty { throw .noSuchUID(uid) }
+        if exact {
+            // Every message in one command, each literal into a parser of its own as it arrives: one round trip
+            // for the folder, and memory for one message's parse at a time.
+            let sink = DownloadSink(check: check, url: url, items: sorted, progress: progress, emit: emit)
+            try connection.command("UID FETCH \(set) (UID BODY.PEEK[])", each: { _ in }, literals: sink)
+            return
+        }
         for (index, item) in sorted.enumerated() {
             guard let uid = item.uid else { continue }
-            if exact {
-                emit(try download(uid: uid, url: url, on: connection, serverSize: item.rfc822Size))
-            } else {
-                emit(judge(item, uid: uid, url: url))
-            }
+            emit(judge(item, uid: uid, url: url))
             progress?(index + 1, sorted.count)
         }
     }
@@ -126,25 +129,6 @@ public struct IMAPFolderCheck {
         return .checked(result)
     }
 
-    /// Downloads one message into the parser and checks it as a file is checked.
-    func download(uid: UInt32, url: IMAPURL, on connection: IMAPConnection, serverSize: Int64?) throws(IMAPError) -> CheckOutcome {
-        let parser = MessageParser(limits: check.parserLimits)
-        var literals = 0
-        try connection.command("UID FETCH \(uid) (UID BODY.PEEK[])", each: { _ in }, literal: { piece in
-            parser.feed(piece)
-            literals += piece.count
-        })
-        let name = url.messageName(uid: uid)
-        let outcome = check.check(parser.finish(), file: name)
-        guard case .checked(var result) = outcome else { return outcome }
-        result.stored = StoredMessage(format: .imap, container: url.folderName, uid: uid, sizesFrom: .message)
-        if let serverSize, serverSize != result.wireBytes {
-            result.problems.append(Problem(severity: .info, code: Self.serverSizeDiffers, offset: nil, path: nil,
-                                           detail: String(serverSize)))
-        }
-        return .checked(result)
-    }
-
     /// The problem code when the server's RFC822.SIZE is not the size counted from the download (detail: the
     /// server's figure).
     public static let serverSizeDiffers = "server-size-differs"
@@ -181,5 +165,57 @@ public struct IMAPFolderCheck {
     /// An IMAP quoted string.
     static func quoted(_ text: String) -> String {
         "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+}
+
+/// Parses each downloaded message as it streams in and checks it when it ends.
+final class DownloadSink: IMAPLiteralSink {
+    let check: MessageCheck
+    let url: IMAPURL
+    /// The folder's messages by sequence number: their UIDs and the server's sizes.
+    let bySequence: [Int: IMAPFetchItem]
+    let total: Int
+    let progress: ((Int, Int) -> Void)?
+    let emit: (CheckOutcome) -> Void
+    private var parser: MessageParser?
+    private var current: IMAPFetchItem?
+    private var done = 0
+
+    init(check: MessageCheck, url: IMAPURL, items: [IMAPFetchItem], progress: ((Int, Int) -> Void)?,
+         emit: @escaping (CheckOutcome) -> Void) {
+        self.check = check
+        self.url = url
+        bySequence = Dictionary(items.map { ($0.sequence, $0) }, uniquingKeysWith: { first, _ in first })
+        total = items.count
+        self.progress = progress
+        self.emit = emit
+    }
+
+    func begin(after line: [UInt8]) {
+        // "* 3 FETCH (...": the sequence number names the message.
+        let words = line.split(separator: 0x20, maxSplits: 3)
+        let sequence = words.count > 2 ? Int(String(decoding: words[1], as: UTF8.self)) : nil
+        current = sequence.flatMap { bySequence[$0] }
+        parser = current == nil ? nil : MessageParser(limits: check.parserLimits)
+    }
+
+    func write(_ piece: UnsafeRawBufferPointer) {
+        parser?.feed(piece)
+    }
+
+    func end() {
+        guard let parser, let item = current, let uid = item.uid else { return }
+        self.parser = nil
+        let name = url.messageName(uid: uid)
+        let outcome = check.check(parser.finish(), file: name)
+        done += 1
+        defer { progress?(done, total) }
+        guard case .checked(var result) = outcome else { return emit(outcome) }
+        result.stored = StoredMessage(format: .imap, container: url.folderName, uid: uid, sizesFrom: .message)
+        if let serverSize = item.rfc822Size, serverSize != result.wireBytes {
+            result.problems.append(Problem(severity: .info, code: IMAPFolderCheck.serverSizeDiffers, offset: nil, path: nil,
+                                           detail: String(serverSize)))
+        }
+        emit(.checked(result))
     }
 }

@@ -10,8 +10,8 @@ import MailPrepCore
 /// | 64 | usage error (bad flag or value) |
 /// | 65 | a message could not be read as a message (empty, no header) |
 /// | 65 | `fix`: signed or encrypted (never changed), or an attachment to compress is damaged |
-/// | 66 | input missing or unreadable (no such file, no permission, a folder with no messages; `serve`: no such share folder; `share remove`: no such token) |
-/// | 69 | `serve`: cannot listen on the address (in use, no permission) |
+/// | 66 | input missing or unreadable (no such file, no permission, a folder with no messages; `serve`: no such share folder; `share remove`: no such token; `watch`: a folder missing or not a folder) |
+/// | 69 | `serve`: cannot listen on the address (in use, no permission); `watch`: the system will not watch so many folders |
 /// | 70 | internal error |
 /// | 73 | `fix`: the output cannot be written (exists without --force, no permission, disk full), or a file cannot be put into the share; nothing is left behind |
 /// | 69 | `check imaps://`: the server cannot be reached |

@@ -11,6 +11,6 @@ struct MailPrep: AsyncParsableCommand {
             (RFC 1870). Exit status: 0 fits, 1 over a limit, 64 usage, 65 not a message (or refused), 66 unreadable, 69 cannot listen, 70 internal, 73 cannot write, 78 configuration.
             """,
         version: "mailprep 0.1.0 (\(ArchiveLibrary.version); zlib \(ZlibLibrary.version))",
-        subcommands: [CheckCommand.self, FixCommand.self, LimitsCommand.self, ShareCommand.self, ServeCommand.self, SendmailCommand.self, GitValidateCommand.self, ProbeCommand.self, RelayCommand.self]
+        subcommands: [CheckCommand.self, FixCommand.self, LimitsCommand.self, ShareCommand.self, ServeCommand.self, SendmailCommand.self, GitValidateCommand.self, ProbeCommand.self, RelayCommand.self, WatchCommand.self]
     )
 }

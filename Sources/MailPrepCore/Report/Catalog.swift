@@ -165,6 +165,18 @@ public struct Catalog: Sendable {
     public var relayUpstreamFailed: @Sendable (_ upstream: String, _ reason: String) -> String
     public var relayCouldNotFix: String
     public var relayNoTemporaryFolder: @Sendable (String) -> String
+    /// `mailprep watch`: the line once it watches (how many folders; by scanning or told by the system), a
+    /// draft over that fits now, the desktop notification, and why folders cannot be watched.
+    public var watchWatching: @Sendable (_ folders: Int, _ scanning: Bool) -> String
+    public var watchFitsNow: String
+    public var watchNotificationTitle: @Sendable (_ size: String, _ limit: String) -> String
+    public var watchNotificationBody: @Sendable (_ draft: String, _ whose: String) -> String
+    public var watchNoFolder: @Sendable (String) -> String
+    public var watchNotAFolder: @Sendable (String) -> String
+    public var watchNoPermission: @Sendable (String) -> String
+    public var watchSystemLimit: @Sendable (String) -> String
+    public var watchFailed: @Sendable (_ path: String, _ reason: String) -> String
+    public var watchUnwatched: @Sendable (String) -> String
 }
 
 extension Catalog {
@@ -363,7 +375,19 @@ extension Catalog {
         relayListening: { address, upstream in "relaying on smtp://\(address) to \(upstream)" },
         relayUpstreamFailed: { upstream, reason in "upstream \(upstream) failed: \(reason); the message stays with you, try again later" },
         relayCouldNotFix: "mailprep could not make it fit: send the files another way",
-        relayNoTemporaryFolder: { "cannot make a temporary folder in \($0) to fix the message; try again later" }
+        relayNoTemporaryFolder: { "cannot make a temporary folder in \($0) to fix the message; try again later" },
+        watchWatching: { folders, scanning in
+            "watching \(folders) folder\(folders == 1 ? "" : "s")" + (scanning ? " (looking for changes every second)" : "") + "; Ctrl-C to stop"
+        },
+        watchFitsNow: "fits now",
+        watchNotificationTitle: { size, limit in "Draft too large: \(size), the limit is \(limit)" },
+        watchNotificationBody: { draft, whose in "\(draft)\n\(whose); mailprep fix can make it fit" },
+        watchNoFolder: { "\($0): no such folder" },
+        watchNotAFolder: { "\($0): not a folder; watch takes folders (mailprep check takes files)" },
+        watchNoPermission: { "\($0): permission denied" },
+        watchSystemLimit: { "cannot watch \($0): the system's limit on watched folders is reached (raise fs.inotify.max_user_watches and max_user_instances, or watch fewer folders)" },
+        watchFailed: { path, reason in "cannot watch \(path): \(reason)" },
+        watchUnwatched: { "\($0): a new folder the system will not watch (fs.inotify.max_user_watches reached); changes in it go unseen" }
     )
 
     public static let traditionalChinese = Catalog(
@@ -557,6 +581,18 @@ extension Catalog {
         relayListening: { address, upstream in "正在 smtp://\(address) 接收郵件並轉寄到 \(upstream)" },
         relayUpstreamFailed: { upstream, reason in "上游伺服器 \(upstream) 失敗：\(reason)；郵件仍在你那邊，請稍後再試" },
         relayCouldNotFix: "mailprep 無法令郵件符合上限：請以其他方式傳送檔案",
-        relayNoTemporaryFolder: { "無法在 \($0) 建立暫存資料夾來修正郵件；請稍後再試" }
+        relayNoTemporaryFolder: { "無法在 \($0) 建立暫存資料夾來修正郵件；請稍後再試" },
+        watchWatching: { folders, scanning in
+            "正在監察 \(folders) 個資料夾" + (scanning ? "（每秒檢查一次有否改動）" : "") + "；按 Ctrl-C 停止"
+        },
+        watchFitsNow: "現可寄出",
+        watchNotificationTitle: { size, limit in "草稿太大：\(size)，上限為 \(limit)" },
+        watchNotificationBody: { draft, whose in "\(draft)\n\(whose)；可用 mailprep fix 令它符合上限" },
+        watchNoFolder: { "\($0)：找不到資料夾" },
+        watchNotAFolder: { "\($0)：不是資料夾；watch 只接受資料夾（檔案請用 mailprep check）" },
+        watchNoPermission: { "\($0)：沒有讀取權限" },
+        watchSystemLimit: { "無法監察 \($0)：已達系統可監察資料夾的上限（請調高 fs.inotify.max_user_watches 及 max_user_instances，或減少要監察的資料夾）" },
+        watchFailed: { path, reason in "無法監察 \(path)：\(reason)" },
+        watchUnwatched: { "\($0)：系統不肯監察這個新資料夾（已達 fs.inotify.max_user_watches 上限），其中的改動將無法察覺" }
     )
 }

@@ -142,7 +142,7 @@ public enum MessageFinder {
                 walk(path, quoting: quoting, into: &found)
                 continue
             }
-            guard type == Int32(DT_REG) else { continue }
+            guard type == Int32(DT_REG), isCandidate(name: name, folder: folderName) else { continue }
             let lower = name.lowercased()
             let isMH = name.allSatisfy(\.isASCIIDigit)
             // A file that is mail by its place or name but cannot be opened is reported, not left out.
@@ -166,6 +166,15 @@ public enum MessageFinder {
                 if !messages.isEmpty && (isMH || isMbox) { found.append((path, messages)) }
             }
         }
+    }
+
+    /// True when a folder walk looks at a file by its name and its folder's: anything in a Maildir `cur/` or `new/`,
+    /// `.eml`, `.emlx`, `.mbox`, `.mbx`, and names without an extension (Thunderbird's `Drafts`, MH's numbers; what
+    /// is in them decides). `watch` takes files by the same rule.
+    static func isCandidate(name: String, folder: String) -> Bool {
+        if folder == "cur" || folder == "new" { return true }
+        let lower = name.lowercased()
+        return !lower.contains(".") || [".eml", ".emlx", ".mbox", ".mbx"].contains { lower.hasSuffix($0) }
     }
 
     /// True when `path` has Thunderbird's summary file beside it (`Drafts` and `Drafts.msf`).

@@ -22,14 +22,12 @@ enum WatchedFiles {
         let components = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         guard let name = components.last, !isTemporary(name: name) else { return false }
         let folder = components.count >= 2 ? components[components.count - 2] : ""
-        if folder == "cur" || folder == "new" { return true }
         if folder == "tmp" {
             let maildir = (path.hasPrefix("/") ? "/" : "") + components.dropLast(2).joined(separator: "/")
             let base = maildir.isEmpty || maildir == "/" ? maildir : maildir + "/"
             if MessageFinder.isDirectory(base + "cur") || MessageFinder.isDirectory(base + "new") { return false }
         }
-        let lower = name.lowercased()
-        return !lower.contains(".") || [".eml", ".emlx", ".mbox", ".mbx"].contains { lower.hasSuffix($0) }
+        return MessageFinder.isCandidate(name: name, folder: folder)
     }
 
     /// True when `path` is a regular file itself, not a link to one (a walk does not follow links either), and not

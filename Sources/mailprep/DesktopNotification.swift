@@ -18,7 +18,9 @@ struct DesktopNotification {
         #endif
     }
 
-    func arguments(title: String, body: String) -> [String] {
+    func arguments(title given: String, body givenBody: String) -> [String] {
+        // Control characters (a Subject's escape sequences) have no place in a notification.
+        let title = Self.printable(given), body = Self.printable(givenBody)
         #if os(macOS)
         // The texts as arguments of the script, never inside it: nothing in a Subject can be read as AppleScript.
         return ["-e", "on run argv", "-e", "display notification (item 2 of argv) with title (item 1 of argv)", "-e", "end run", title, body]
@@ -26,8 +28,16 @@ struct DesktopNotification {
         // Notification servers read the body as simple markup (the Desktop Notifications Specification).
         let markup = body.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;")
-        return ["--app-name=mailprep", title, markup]
+        // "--" first: a Subject such as "-20% off" must not be read as an option.
+        return ["--app-name=mailprep", "--", title, markup]
         #endif
+    }
+
+    /// `text` without C0 and C1 controls but the line break (each becomes a space).
+    static func printable(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
+            (scalar.value < 0x20 && scalar != "\n") || (0x7F...0x9F).contains(scalar.value) ? " " : scalar
+        }))
     }
 
     /// Shows one notification; a failure to start it is passed over (the line on standard output says it all).
@@ -40,8 +50,15 @@ struct DesktopNotification {
             variables.forEach { free($0) }
         }
         var pid = pid_t()
-        // Its outputs are this process's standard error and output; notify-send writes nothing unless it fails.
-        guard posix_spawn(&pid, program, nil, nil, words, variables) == 0 else { return }
+        // Its outputs go nowhere: what a failing notifier says is not the watch's to show (and could carry the
+        // Subject back, escapes and all).
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        guard posix_spawn(&pid, program, &actions, nil, words, variables) == 0 else { return }
         let child = pid
         Thread.detachNewThread {
             var status: Int32 = 0

@@ -1,4 +1,5 @@
 import Foundation
+import MailPrepCore
 
 /// Standard output written in large pieces: a folder of 10,000 results is one write, not 10,000 prints.
 struct OutputBuffer {
@@ -21,6 +22,8 @@ struct OutputBuffer {
 }
 
 /// Writes one line to standard error, prefixed with the tool's name.
+/// One line on standard error. Control characters in it (a file name's or a Subject's escape sequences) are shown
+/// escaped, never sent to the terminal: every error names something a message or a folder supplied.
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data(("mailprep: " + message + "\n").utf8))
+    FileHandle.standardError.write(Data(("mailprep: " + TerminalText.escaped(message) + "\n").utf8))
 }

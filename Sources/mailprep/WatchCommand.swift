@@ -76,8 +76,15 @@ struct WatchCommand: ParsableCommand {
         }
         watch.checkAll { show($0, initial: true) }
         printError(catalog.watchWatching(watcher.folderCount, watcher.scanning))
+        var roots = Set(watcher.roots)
         watch.run({ show($0, initial: false) }, warning: { change in
             if case .unwatched(let path, _) = change { printError(catalog.watchUnwatched(path)) }
+            if case .rootGone(let root) = change {
+                printError(catalog.watchRootGone(root))
+                roots.remove(root)
+                // Nothing left to watch: the end, as for a folder missing at the start.
+                if roots.isEmpty { _exit(ExitStatus.unreadable.rawValue) }
+            }
         })
     }
 

@@ -164,8 +164,12 @@ struct WatchCommandTests {
         let barrier = maildir.appendingPathComponent("cur/1764756100.M2P4242.mailhost:2,D")
         try Self.writeInPlace(Self.draft("Barrier", size: 110_000), to: barrier)
         #expect(watch.line("OVER", "— Barrier"))
-        #expect(watch.lines.count == 2, "\(watch.stdout)")
-        #expect(!watch.stdout.contains("/Drafts/tmp/"))
+        // One that stays in tmp/ (a delivery still being written) is never checked.
+        try Self.writeInPlace(Self.draft("Half written", size: 150_000), to: maildir.appendingPathComponent("tmp/1764756200.M3P4242.mailhost"))
+        try Self.writeInPlace(Self.draft("Second barrier", size: 120_000), to: maildir.appendingPathComponent("new/1764756300.M4P4242.mailhost"))
+        #expect(watch.line("OVER", "— Second barrier"))
+        #expect(watch.lines.count == 3, "\(watch.stdout)")
+        #expect(!watch.stdout.contains("Half written"))
         #expect(watch.stop(SIGINT) == 0, "Ctrl-C")
     }
 
@@ -307,10 +311,10 @@ struct WatchCommandTests {
         #expect(watch.line("OVER", "elevations.eml"))
         #expect(watch.wait { _, _ in ((try? String(contentsOf: marks, encoding: .utf8)) ?? "").contains("mailprep fix") })
         let arguments = ((try? String(contentsOf: marks, encoding: .utf8)) ?? "").split(separator: "\n", omittingEmptySubsequences: false)
-        #expect(arguments.first == "--app-name=mailprep")
-        #expect(arguments.dropFirst().first == "Draft too large: 170 kB, the limit is 100 kB")
-        #expect(arguments.dropFirst(2).first == "Elevations &amp; &lt;sections&gt;", "the body is markup: \(arguments)")
-        #expect(arguments.dropFirst(3).first == "--limit: given on the command line; mailprep fix can make it fit")
+        #expect(arguments.prefix(2) == ["--app-name=mailprep", "--"])
+        #expect(arguments.dropFirst(2).first == "Draft too large: 170 kB, the limit is 100 kB")
+        #expect(arguments.dropFirst(3).first == "Elevations &amp; &lt;sections&gt;", "the body is markup: \(arguments)")
+        #expect(arguments.dropFirst(4).first == "--limit: given on the command line; mailprep fix can make it fit")
         #expect(!arguments.contains { $0.contains("Plans") }, "--no-notify: none for the first")
         #expect(watch.stop() == 0)
     }
@@ -328,5 +332,70 @@ struct WatchCommandTests {
         let notFolder = try Tool.run(["watch", "--lang", "zh-Hant", base.path, file.path])
         #expect(notFolder.status == 66)
         #expect(notFolder.stderr == "mailprep: \(file.path)：不是資料夾；watch 只接受資料夾（檔案請用 mailprep check）\n")
+    }
+
+    @Test("Thunderbird's autosaves: each save expunges the old copy and appends a new one; one draft, one OVER line, and compaction says nothing")
+    func thunderbirdAutosave() throws {
+        let base = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: base) }
+        let mbox = base.appendingPathComponent("Drafts")
+        func copy(_ status: String, id: String, subject: String, size: Int) -> String {
+            "From - Thu Dec 03 10:00:00 2026\nX-Mozilla-Status: \(status)\nMessage-ID: <\(id)@example.hk>\n"
+                + String(decoding: Self.draft(subject, size: size), as: UTF8.self) + "\n"
+        }
+        try Self.writeInPlace(Data(copy("0001", id: "small", subject: "Small", size: 2_000).utf8), to: mbox)
+        let watch = try Running(Self.limit + [base.path], logs: base.appendingPathComponent("logs"))
+        #expect(watch.ready())
+        var contents = copy("0001", id: "small", subject: "Small", size: 2_000)
+        for save in 1...3 {
+            // The draft "Big" saved again: earlier copies expunged (0x0008), the new one appended.
+            var text = copy("0001", id: "small", subject: "Small", size: 2_000)
+            for _ in 1..<save { text += copy("0009", id: "big", subject: "Big", size: 120_000 + save) }
+            text += copy("0001", id: "big", subject: "Big", size: 130_000 + save)
+            contents = text
+            try Self.writeInPlace(Data(contents.utf8), to: mbox)
+            #expect(watch.line("OVER", "— Big"))
+            usleep(600_000)
+        }
+        // Compacted: the expunged copies gone, numbers shifted.
+        try Self.writeInPlace(Data((copy("0001", id: "small", subject: "Small", size: 2_000) + copy("0001", id: "big", subject: "Big", size: 130_003)).utf8), to: mbox)
+        usleep(800_000)
+        #expect(watch.lines.count == 1, "\(watch.stdout)")
+        #expect(watch.stop() == 0)
+    }
+
+    @Test("a watched folder deleted or moved away is said, and with nothing left to watch it ends, status 66")
+    func rootGone() throws {
+        let base = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: base) }
+        let drafts = base.appendingPathComponent("Drafts")
+        try FileManager.default.createDirectory(at: drafts, withIntermediateDirectories: true)
+        let watch = try Running(Self.limit + [drafts.path], logs: base.appendingPathComponent("logs"))
+        #expect(watch.ready())
+        try #require(rename(drafts.path, base.appendingPathComponent("Drafts.old").path) == 0)
+        #expect(watch.wait { _, err in err.contains("\(drafts.path): the folder was deleted or moved away; it is no longer watched") })
+        watch.wait { _, _ in false }   // until it ends by itself (or 10 s pass, and stop below sees it running)
+        #expect(watch.stop() == 66)
+    }
+
+    @Test("a Subject that looks like an option, or carries escape sequences, reaches notify-send as text after --")
+    func notificationText() throws {
+        let base = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: base) }
+        let marks = base.appendingPathComponent("marks")
+        let bin = try Self.fakeNotifySend(in: base, marks: marks)
+        let drafts = base.appendingPathComponent("Drafts")
+        try FileManager.default.createDirectory(at: drafts, withIntermediateDirectories: true)
+        let watch = try Running(Self.limit + [drafts.path], logs: base.appendingPathComponent("logs"),
+                                environment: ["PATH": bin.path + ":/usr/bin:/bin", "DISPLAY": ":0"])
+        #expect(watch.ready())
+        try Self.writeInPlace(Self.draft("-20% off \u{1B}[41mred", size: 130_000), to: drafts.appendingPathComponent("offer.eml"))
+        #expect(watch.line("OVER", "offer.eml"))
+        #expect(watch.wait { _, _ in ((try? String(contentsOf: marks, encoding: .utf8)) ?? "").contains("-20% off") })
+        let arguments = ((try? String(contentsOf: marks, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        #expect(arguments.prefix(2) == ["--app-name=mailprep", "--"], "\(arguments)")
+        #expect(!arguments.joined().contains("\u{1B}"))
+        #expect(!watch.stdout.contains("\u{1B}"), "the line on the terminal shows it escaped")
+        #expect(watch.stop() == 0)
     }
 }

@@ -20,6 +20,9 @@ public struct CheckResult: Sendable {
     /// When it is over: the sender's provider's own service for big files (Mail Drop, 超大附件, ...), if the table
     /// names one and the largest part would fit it.
     public var largeFiles: LargeFileAdvice? = nil
+    /// The Message-ID field's value as written, if any: what names one draft across its saves (Thunderbird appends
+    /// each autosave to its Drafts mbox as a new message with the same Message-ID). Not in the JSON.
+    public var messageID: String? = nil
     /// Where the message lies when it is not a whole file: in an mbox, an `.emlx` file, or on an IMAP server.
     public var stored: StoredMessage? = nil
 

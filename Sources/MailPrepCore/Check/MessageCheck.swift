@@ -72,7 +72,11 @@ public struct MessageCheck: Sendable {
         let result = judge(file: file, sourceBytes: message.sourceBytes, wireBytes: message.wireBytes,
                            decodedBytes: message.decodedBytes, subject: header.text("Subject"), sender: sender,
                            recipients: recipients, parts: parts, problems: problems, signedOrEncrypted: message.isSignedOrEncrypted)
-        return .checked(result)
+        var identified = result
+        identified.messageID = header["Message-ID"].map { field in
+            String(decoding: field.value.filter { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D && $0 != 0x0A }, as: UTF8.self)
+        }
+        return .checked(identified)
     }
 
     /// Judges a message known by its figures (an IMAP server's, say): the limits that apply, the recipient-count

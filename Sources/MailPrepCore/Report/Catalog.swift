@@ -177,6 +177,7 @@ public struct Catalog: Sendable {
     public var watchSystemLimit: @Sendable (String) -> String
     public var watchFailed: @Sendable (_ path: String, _ reason: String) -> String
     public var watchUnwatched: @Sendable (String) -> String
+    public var watchRootGone: @Sendable (String) -> String
 }
 
 extension Catalog {
@@ -387,7 +388,8 @@ extension Catalog {
         watchNoPermission: { "\($0): permission denied" },
         watchSystemLimit: { "cannot watch \($0): the system's limit on watched folders is reached (raise fs.inotify.max_user_watches and max_user_instances, or watch fewer folders)" },
         watchFailed: { path, reason in "cannot watch \(path): \(reason)" },
-        watchUnwatched: { "\($0): a new folder the system will not watch (fs.inotify.max_user_watches reached); changes in it go unseen" }
+        watchUnwatched: { "\($0): a new folder the system will not watch (fs.inotify.max_user_watches reached); changes in it go unseen" },
+        watchRootGone: { "\($0): the folder was deleted or moved away; it is no longer watched" },
     )
 
     public static let traditionalChinese = Catalog(
@@ -593,6 +595,7 @@ extension Catalog {
         watchNoPermission: { "\($0)：沒有讀取權限" },
         watchSystemLimit: { "無法監察 \($0)：已達系統可監察資料夾的上限（請調高 fs.inotify.max_user_watches 及 max_user_instances，或減少要監察的資料夾）" },
         watchFailed: { path, reason in "無法監察 \(path)：\(reason)" },
-        watchUnwatched: { "\($0)：系統不肯監察這個新資料夾（已達 fs.inotify.max_user_watches 上限），其中的改動將無法察覺" }
+        watchUnwatched: { "\($0)：系統不肯監察這個新資料夾（已達 fs.inotify.max_user_watches 上限），其中的改動將無法察覺" },
+        watchRootGone: { "\($0)：資料夾已被刪除或移走，不再監察" },
     )
 }

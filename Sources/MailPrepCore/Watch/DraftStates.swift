@@ -52,8 +52,11 @@ struct DraftStates {
             switch outcome {
             case .checked(let result):
                 let verdict = Verdict(result)
-                after[name] = verdict
-                events.append(Self.event(from: before[name], to: verdict))
+                // In an mbox a draft is known by its Message-ID: each autosave is a new message (a new #N), the
+                // old copy expunged, and compaction renumbers them all.
+                let key = result.stored?.format == .mbox ? result.messageID.map { "\(file)<\($0)>" } ?? name : name
+                after[key] = verdict
+                events.append(Self.event(from: before[key], to: verdict))
             case .failed(let failure):
                 failedAfter[name] = failure.kind
                 events.append(failedBefore[name] == failure.kind ? nil : .failed)

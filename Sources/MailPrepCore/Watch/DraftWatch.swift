@@ -21,6 +21,10 @@ public final class DraftWatch {
     private var states = DraftStates()
     /// File → when to check it.
     private var pending: [String: ContinuousClock.Instant] = [:]
+    /// File → when its first unchecked change was seen: a file written without pause is still checked every
+    /// `longestWait`.
+    private var firstSeen: [String: ContinuousClock.Instant] = [:]
+    static let longestWait = Duration.seconds(2)
 
     public init(watcher: FolderWatcher, check: MessageCheck, quoting: FromQuoting = .mboxo, debounce: Duration = .milliseconds(300)) {
         self.watcher = watcher
@@ -51,6 +55,7 @@ public final class DraftWatch {
             let due = pending.filter { $0.value <= now }.sorted { ($0.value, $0.key) < ($1.value, $1.key) }
             for (path, _) in due {
                 pending[path] = nil
+                firstSeen[path] = nil
                 checkFile(path, found: nil, report)
             }
             let timeout = pending.values.min().map { max(.zero, $0 - ContinuousClock.now) }
@@ -63,7 +68,10 @@ public final class DraftWatch {
     func apply(_ change: FolderChange, warning: (FolderChange) -> Void) {
         let deadline = ContinuousClock.now + debounce
         func schedule(_ path: String) {
-            if WatchedFiles.isWatched(path: path) { pending[path] = deadline }
+            guard WatchedFiles.isWatched(path: path) else { return }
+            let first = firstSeen[path] ?? ContinuousClock.now
+            firstSeen[path] = first
+            pending[path] = min(deadline, first + Self.longestWait)
         }
         switch change {
         case .written(let path):
@@ -78,16 +86,21 @@ public final class DraftWatch {
             if states.knows(file: from) { schedule(from) }
         case .removedFolder(let folder):
             states.forget(folder: folder)
-            for path in pending.keys where FolderTree.path(path, isIn: folder) { pending[path] = nil }
+            for path in pending.keys where FolderTree.path(path, isIn: folder) { pending[path] = nil; firstSeen[path] = nil }
         case .renamedFolder(let from, let to):
             states.move(folder: from, to: to)
             for path in pending.keys where FolderTree.path(path, isIn: from) {
                 pending[path] = nil
+                firstSeen[path] = nil
                 schedule(to + path.dropFirst(from.count))
             }
         case .lost:
             for path in Set(watcher.roots.flatMap(FolderTree.files(under:))).union(states.knownFiles) { schedule(path) }
         case .unwatched:
+            warning(change)
+        case .rootGone(let root):
+            states.forget(folder: root)
+            for path in pending.keys where FolderTree.path(path, isIn: root) { pending[path] = nil; firstSeen[path] = nil }
             warning(change)
         }
     }

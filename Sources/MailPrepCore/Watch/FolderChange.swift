@@ -15,6 +15,8 @@ public enum FolderChange: Sendable, Equatable {
     /// Changes were lost (the kernel's queue of events overflowed): any file may have changed. The watcher has
     /// already watched any folder it missed.
     case lost
+    /// A folder given to watch was deleted or moved away: nothing below it is watched any more.
+    case rootGone(String)
     /// A new folder the system would not watch (its limit on watches reached): changes in it go unseen.
     case unwatched(String, errno: Int32)
 }

@@ -10,7 +10,7 @@ final class InotifyWatch: FolderEventSource {
     /// A file written and closed, moved in or out, created or deleted; a folder deleted. Symbolic links below the
     /// roots are not followed.
     static let events = UInt32(IN_CLOSE_WRITE) | UInt32(IN_MOVED_TO) | UInt32(IN_MOVED_FROM) | UInt32(IN_CREATE)
-        | UInt32(IN_DELETE) | UInt32(IN_DELETE_SELF) | UInt32(IN_ONLYDIR) | UInt32(IN_EXCL_UNLINK)
+        | UInt32(IN_DELETE) | UInt32(IN_DELETE_SELF) | UInt32(IN_MOVE_SELF) | UInt32(IN_ONLYDIR) | UInt32(IN_EXCL_UNLINK)
 
     private let descriptor: Int32
     private let roots: [String]
@@ -141,8 +141,13 @@ final class InotifyWatch: FolderEventSource {
                 if watches[folder] == event.wd { watches[folder] = nil }
                 continue
             }
-            if has(UInt32(IN_DELETE_SELF)) {
-                changes.append(.removedFolder(folder))
+            if has(UInt32(IN_DELETE_SELF)) || has(UInt32(IN_MOVE_SELF)) {
+                // A root deleted or moved: its watch now follows the folder elsewhere, or nothing; said, not hidden.
+                if roots.contains(folder) {
+                    changes.append(.rootGone(folder))
+                } else if has(UInt32(IN_DELETE_SELF)) {
+                    changes.append(.removedFolder(folder))
+                }
                 continue
             }
             let path = folder == "/" ? "/" + name : folder + "/" + name

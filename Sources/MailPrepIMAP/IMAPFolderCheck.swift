@@ -73,6 +73,17 @@ public struct IMAPFolderCheck {
         }
     }
 
+    /// Downloads the one message `url` names (`;UID=n`) into `into`, octet for octet as the server holds it.
+    public static func download(_ url: IMAPURL, on connection: IMAPConnection, into write: @escaping (UnsafeRawBufferPointer) -> Void) throws(IMAPError) {
+        guard let uid = url.uid else { throw .noSuchUID(0) }
+        let folder = url.folder.isEmpty ? "INBOX" : ModifiedUTF7.encode(url.folder)
+        var opened: [UInt8] = []
+        try connection.command("EXAMINE \(quoted(folder))", each: { opened += $0 })
+        let sink = WholeLiteral(write: write)
+        try connection.command("UID FETCH \(uid) (UID BODY.PEEK[])", each: { _ in }, literals: sink)
+        guard sink.seen else { throw .noSuchUID(uid) }
+    }
+
     /// The message count of a SELECT or EXAMINE answer's `* N EXISTS`.
     static func exists(in answer: [UInt8]) -> Int? {
         let text = String(decoding: answer, as: UTF8.self)
@@ -218,4 +229,18 @@ final class DownloadSink: IMAPLiteralSink {
         }
         emit(.checked(result))
     }
+}
+
+/// Hands the literals of an answer on as they come (one message's octets).
+final class WholeLiteral: IMAPLiteralSink {
+    let deliver: (UnsafeRawBufferPointer) -> Void
+    private(set) var seen = false
+
+    init(write: @escaping (UnsafeRawBufferPointer) -> Void) {
+        deliver = write
+    }
+
+    func begin(after line: [UInt8]) { seen = true }
+    func write(_ piece: UnsafeRawBufferPointer) { deliver(piece) }
+    func end() {}
 }

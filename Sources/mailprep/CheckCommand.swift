@@ -26,14 +26,7 @@ struct CheckCommand: ParsableCommand {
     @Flag(help: "IMAP: download every message and count it, instead of the server's RFC822.SIZE and BODYSTRUCTURE figures.")
     var exact = false
 
-    @Option(help: ArgumentHelp("IMAP: trust this CA bundle (a private server's certificate) instead of the system's.", valueName: "file"))
-    var caFile: String?
-
-    @Option(help: ArgumentHelp("IMAP: the netrc file with the password (default: ~/.netrc); $MAILPREP_IMAP_PASSWORD comes first.", valueName: "file"))
-    var netrcFile: String?
-
-    @Flag(help: "IMAP: let imap:// to a host other than this machine go on without TLS when the server offers no STARTTLS (the password would cross the network in the clear).")
-    var allowPlainImap = false
+    @OptionGroup var imap: IMAPOptions
 
     @OptionGroup var limitOptions: LimitOptions
     @OptionGroup var output: OutputOptions
@@ -57,7 +50,7 @@ struct CheckCommand: ParsableCommand {
         for path in paths where IMAPURL.isIMAP(path) {
             do {
                 let url = try IMAPURL(path)
-                try url.checkTransport(allowPlain: allowPlainImap)
+                try url.checkTransport(allowPlain: imap.allowPlainImap)
                 servers.append(url)
                 if url.uid == nil { folderMode = true }
             } catch {
@@ -112,10 +105,7 @@ struct CheckCommand: ParsableCommand {
             let folderProgress = ProgressLine(total: 0, catalog: output.language.catalog,
                                               enabled: folderMode && !json && isatty(STDOUT_FILENO) == 1 && isatty(STDERR_FILENO) == 1)
             do {
-                let password = ProcessInfo.processInfo.environment["MAILPREP_IMAP_PASSWORD"]
-                let connection = try IMAPConnection(server: url.server, user: url.user, password: password, netrcFile: netrcFile,
-                                                    caFile: caFile,
-                                                    startTLS: url.isLoopback ? .never : (allowPlainImap ? .ifOffered : .required))
+                let connection = try imap.connect(url)
                 var count = 0
                 try IMAPFolderCheck(check: check, exact: exact).run(url, on: connection, progress: { folderProgress.update($0, of: $1) }) {
                     count += 1

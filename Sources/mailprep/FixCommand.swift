@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MailPrepCore
 import MIME
+import MailPrepIMAP
 
 extension ArchiveFormat: ExpressibleByArgument {}
 extension FixStrategy: ExpressibleByArgument {}
@@ -11,7 +12,8 @@ struct FixCommand: ParsableCommand {
         commandName: "fix",
         abstract: "Make a message fit with the least change: compress attachments that gain, then link as few as it can.",
         discussion: """
-            Writes DRAFT.fixed.eml beside the input (or -o FILE, or -o - for standard output; a message read from \
+            Writes DRAFT.fixed.eml beside the input (Drafts-3.fixed.eml for an mbox's Drafts#3; FOLDER-UIDn.fixed.eml \
+            here for an IMAP message, imaps://user@host/FOLDER/;UID=n) (or -o FILE, or -o - for standard output; a message read from \
             standard input goes to standard output, as a filter's does); the input is never \
             changed unless --in-place, which keeps the original as DRAFT.eml.orig. Signed or encrypted messages are \
             refused. --plan shows what would be done, with sizes estimated from samples, and writes nothing.
@@ -78,6 +80,7 @@ struct FixCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Folder with your own link.txt.mustache and link.html.mustache (default: templates in the configuration folder).", valueName: "folder"))
     var templates: String?
 
+    @OptionGroup var imap: IMAPOptions
     @OptionGroup var shareFolder: ShareFolderOptions
     @OptionGroup var limitOptions: LimitOptions
     @OptionGroup var outputOptions: OutputOptions
@@ -116,9 +119,48 @@ struct FixCommand: ParsableCommand {
         // Ctrl-C, SIGTERM, SIGHUP: the temporary files and pending shared files of this run go with it.
         Leftovers.removeOnSignals()
         let job = FixJob(check: MessageCheck(policy: try limitOptions.policy(try shareFolder.configuration())), options: try fixOptions())
+        var imapDefaultOutput: String?
         // One message of an mbox (FILE#N), an .emlx file: fixed from a copy, written beside the mailbox.
+        // One on an IMAP server (…/;UID=n): downloaded, fixed, written here.
         var location: MessageLocation?
-        if path != "-" {
+        var download: SpooledInput?
+        if IMAPURL.isIMAP(path) {
+            let catalog = outputOptions.language.catalog
+            let url: IMAPURL
+            do {
+                url = try IMAPURL(path)
+                try url.checkTransport(allowPlain: imap.allowPlainImap)
+            } catch {
+                printError(catalog.imapURLProblem(path, error))
+                throw ExitStatus.usage.code
+            }
+            guard let uid = url.uid else {
+                printError(catalog.fixIMAPOne(path))
+                throw ExitStatus.usage.code
+            }
+            if inPlace {
+                throw Self.exit(for: .insideMailbox(file: path), file: path, language: outputOptions.language, json: outputOptions.json)
+            }
+            do {
+                let connection = try imap.connect(url)
+                var failure: IMAPError?
+                download = try SpooledInput { write in
+                    withoutActuallyEscaping(write) { write in
+                        do throws(IMAPError) { try IMAPFolderCheck.download(url, on: connection, into: write) } catch { failure = error }
+                    }
+                }
+                if let failure { throw failure }
+            } catch let error as IMAPError {
+                printError(catalog.imapFailure(url.folderName, error))
+                throw CheckCommand.status(for: error).code
+            } catch {
+                // The temporary copy could not be written (a full disk): nothing was left behind.
+                throw Self.exit(for: .write(error as? FileError ?? FileError(path: path, errno: EIO, operation: "write")), file: path,
+                                language: outputOptions.language, json: outputOptions.json)
+            }
+            location = download.map { MessageLocation.file($0.path) }
+            imapDefaultOutput = "\(url.folder.isEmpty ? "INBOX" : url.folder.split(separator: "/").last.map(String.init) ?? "INBOX")-UID\(uid).fixed.eml"
+        } else if path != "-" {
             let found = MessageFinder.resolve(path, quoting: mboxQuoting.quoting)
             switch found.first {
             case .failed(let failure):
@@ -143,7 +185,7 @@ struct FixCommand: ParsableCommand {
             // Nothing to be beside: a filter, as `fix - -o -`.
             destination = .standardOutput
         } else {
-            destination = .file(Self.defaultOutput(for: path, location: location))
+            destination = .file(imapDefaultOutput ?? Self.defaultOutput(for: path, location: location))
         }
         let result: FixResult
         do {

@@ -141,4 +141,26 @@ struct IMAPCheckTests {
         let masked = try Tool.run(["check", "imaps://mei:hunter2@imap.example.hk/Drafts"])
         #expect(masked.status == 64 && !masked.stderr.contains("hunter2") && masked.stderr.contains("imaps://mei:***@imap.example.hk/Drafts"))
     }
+
+    @Test("fix …/;UID=n downloads the draft, fixes it and writes FOLDER-UIDn.fixed.eml here, leaving the server's copy alone; a folder or --in-place is refused")
+    func fixOneMessage() throws {
+        let big = Array("From: mei.chan@icloud.com\r\nTo: wing@gmail.com\r\nSubject: 報價\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nSee the price list.\r\n--b\r\nContent-Type: text/csv; name=\"prices.csv\"\r\nContent-Disposition: attachment; filename=\"prices.csv\"\r\n\r\n".utf8)
+            + Array(String(repeating: "item,price,HKD\r\n", count: 1_500_000).utf8) + Array("--b--\r\n".utf8)
+        let server = try DovecotIMAP(folders: ["Drafts": [Data(big)]])
+        defer { server.stop() }
+        let environment = ["MAILPREP_IMAP_PASSWORD": server.password]
+        let here = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: here) }
+        let output = here.appendingPathComponent("Drafts-UID1.fixed.eml").path
+        let fixed = try Tool.run(["fix", "-o", output, server.url("Drafts") + "/;UID=1"], environment: environment)
+        #expect(fixed.status == 0, "\(fixed.stderr)")
+        let check = try Tool.run(["check", "--json", output])
+        #expect(check.status == 0 && check.stdout.contains("prices.csv.zip"))
+        let still = try Tool.run(["check", "--json", server.url("Drafts") + "/;UID=1"], environment: environment)
+        #expect(still.status == 1, "the draft on the server is as it was")
+        let folder = try Tool.run(["fix", server.url("Drafts")], environment: environment)
+        #expect(folder.status == 64 && folder.stderr.contains("a folder; fix one message of it"))
+        let inPlace = try Tool.run(["fix", "--in-place", server.url("Drafts") + "/;UID=1"], environment: environment)
+        #expect(inPlace.status == 64)
+    }
 }

@@ -109,6 +109,30 @@ public final class SpooledInput {
         do { try sink.flush() } catch { unlink(path); throw error }
     }
 
+    /// A temporary file filled by `fill`, which gets a writer for the pieces (a message downloaded from a server).
+    public init(filling fill: (_ write: (UnsafeRawBufferPointer) -> Void) throws -> Void) throws {
+        let folder = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+        Leftovers.sweep(folder: folder)
+        guard let (descriptor, path) = Leftovers.makeFile("\(folder)/\(Leftovers.marker)download-") else {
+            throw FileError(path: folder, errno: errno, operation: "create")
+        }
+        self.path = path
+        defer { close(descriptor) }
+        var sink = FileSink(descriptor: descriptor, path: path)
+        var failure: Error?
+        do {
+            try fill { piece in
+                guard failure == nil else { return }
+                do { try sink.write(piece) } catch { failure = error }
+            }
+            if let failure { throw failure }
+            try sink.flush()
+        } catch {
+            unlink(path)
+            throw error
+        }
+    }
+
     /// Copies the message at `location` (one message of an mbox, with its quoting undone; the message inside an
     /// `.emlx` file) to a temporary file of its own.
     public init(location: MessageLocation) throws {

@@ -107,7 +107,8 @@ public struct FixJob: Sendable {
         } catch {
             throw .write(error as? FileError ?? FileError(path: input, errno: EIO, operation: "read"))
         }
-        let path = spool?.path ?? input
+        // A whole file under another name than the one reported (a message downloaded from a server).
+        let path = spool?.path ?? location.flatMap { $0.isWholeFile ? $0.path : nil } ?? input
         let message: Message
         do {
             message = try MessageReader.parse(path: path, limits: check.parserLimits)

@@ -47,6 +47,8 @@ public struct Catalog: Sendable {
     public var imapPlain: @Sendable (_ url: String, _ host: String) -> String
     /// Under a folder summary when sizes are the IMAP server's.
     public var serverSizesNote: String
+    /// `fix` was given an IMAP folder, not one message.
+    public var fixIMAPOne: @Sendable (String) -> String
     /// `fix` was given an mbox of several messages: fix one, FILE#N.
     public var fixOneOf: @Sendable (_ path: String, _ count: Int) -> String
     /// A folder (or mbox) given to check holds no messages.
@@ -247,6 +249,7 @@ extension Catalog {
         imapNoUser: { "\($0): the address needs a user name: imaps://user@host/Folder" },
         imapPlain: { url, host in "\(url): imap:// would send your password to \(host) unencrypted; use imaps://, or --allow-plain-imap if you must" },
         serverSizesNote: "sizes are the IMAP server's (RFC822.SIZE; decoded sizes estimated from BODYSTRUCTURE); --exact downloads each message and counts it",
+        fixIMAPOne: { "\($0): a folder; fix one message of it: \($0)/;UID=n (mailprep check \($0) lists them)" },
         fixOneOf: { path, count in "\(path): an mbox of \(count) messages; fix one at a time: \(path)#1 to \(path)#\(count) (mailprep check \(path) lists them)" },
         noMessagesIn: { "\($0): no messages here (looked for .eml, .emlx, mbox, MH, and Maildir cur/ and new/)" },
         fitsShort: "fits", overShort: "OVER", failedShort: "ERROR",
@@ -458,6 +461,7 @@ extension Catalog {
         imapNoUser: { "\($0)：地址需要用戶名稱：imaps://用戶@主機/資料夾" },
         imapPlain: { url, host in "\(url)：imap:// 會把你的密碼以明文傳送到 \(host)；請用 imaps://，如確有需要可加 --allow-plain-imap" },
         serverSizesNote: "以上大小取自 IMAP 伺服器（RFC822.SIZE；解碼後大小按 BODYSTRUCTURE 估算）；加 --exact 會逐封下載並計算",
+        fixIMAPOne: { "\($0)：這是資料夾；請逐封修正：\($0)/;UID=n（mailprep check \($0) 會列出全部）" },
         fixOneOf: { path, count in "\(path)：這個 mbox 有 \(count) 封郵件；請逐封修正：\(path)#1 至 \(path)#\(count)（mailprep check \(path) 會列出全部）" },
         noMessagesIn: { "\($0)：這裡沒有郵件（已尋找 .eml、.emlx、mbox、MH，以及 Maildir 的 cur/ 和 new/）" },
         fitsShort: "可寄出", overShort: "超出", failedShort: "錯誤",

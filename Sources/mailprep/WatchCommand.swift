@@ -62,7 +62,11 @@ struct WatchCommand: ParsableCommand {
         let printInitial = initial
         func show(_ checked: DraftWatch.Report, initial: Bool) {
             guard case .checked(let result) = checked.outcome else {
-                if case .failed(let failure) = checked.outcome { printError(catalog.failure(failure)) }
+                if case .failed(let failure) = checked.outcome {
+                    printError(catalog.failure(failure))
+                    // For tools, as check --json gives it: one object on standard output, with its event.
+                    if json { FileHandle.standardOutput.write(Data(checked.outcome.json(event: .failed).bytes() + [0x0A])) }
+                }
                 return
             }
             let news = checked.event == .over || checked.event == .fitsNow

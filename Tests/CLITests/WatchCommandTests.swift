@@ -13,14 +13,15 @@ struct WatchCommandTests {
         let out: URL
         let err: URL
 
-        init(_ arguments: [String], logs: URL, environment: [String: String] = [:]) throws {
+        /// `prefix` runs it through another program that execs it (`setpriv …`, as another user).
+        init(_ arguments: [String], logs: URL, environment: [String: String] = [:], prefix: [String] = []) throws {
             try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
             out = logs.appendingPathComponent("watch.out")
             err = logs.appendingPathComponent("watch.err")
             _ = FileManager.default.createFile(atPath: out.path, contents: nil)
             _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-            process.executableURL = Tool.binary
-            process.arguments = ["watch"] + arguments
+            process.executableURL = prefix.isEmpty ? Tool.binary : URL(fileURLWithPath: prefix[0])
+            process.arguments = prefix.dropFirst() + (prefix.isEmpty ? [] : [Tool.binary.path]) + ["watch"] + arguments
             process.environment = ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"].merging(environment) { $1 }
             process.standardInput = FileHandle.nullDevice
             process.standardOutput = try FileHandle(forWritingTo: out)
@@ -396,6 +397,28 @@ struct WatchCommandTests {
         #expect(arguments.prefix(2) == ["--app-name=mailprep", "--"], "\(arguments)")
         #expect(!arguments.joined().contains("\u{1B}"))
         #expect(!watch.stdout.contains("\u{1B}"), "the line on the terminal shows it escaped")
+        #expect(watch.stop() == 0)
+    }
+
+    @Test("a draft that cannot be read is said at the start and when it appears, once, and with --json as an object with its event")
+    func unreadableDrafts() throws {
+        guard geteuid() == 0 else { return }
+        let base = try Tool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: base) }
+        let drafts = base.appendingPathComponent("Drafts")
+        try FileManager.default.createDirectory(at: drafts, withIntermediateDirectories: true)
+        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: base.path)
+        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: drafts.path)
+        let locked = drafts.appendingPathComponent("locked.eml")
+        try Self.writeInPlace(Self.draft("Locked", size: 2_000), to: locked)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: locked.path)
+        let logs = base.appendingPathComponent("logs")
+        let watch = try Running(["--json"] + Self.limit + [drafts.path], logs: logs,
+                                prefix: ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"])
+        #expect(watch.ready())
+        #expect(watch.wait { _, err in err.contains("locked.eml: permission denied") })
+        #expect(watch.line("\"event\":\"failed\"", "locked.eml"))
+        try Schema.validate(watch.stdout)
         #expect(watch.stop() == 0)
     }
 }

@@ -180,6 +180,14 @@ struct LinkTests {
         #expect(!plan.plan.isExact && !plan.plan.linkAddressKnown, "a plan still shows what would be linked")
     }
 
+    @Test("which share addresses only this machine reaches: judged as addresses, so a name that begins with 127. is a name",
+          arguments: [("localhost", true), ("files.localhost", true), ("127.0.0.1", true), ("127.8.9.10", true),
+                      ("0.0.0.0", true), ("[::1]", true), ("::1", true), ("[::]", true),
+                      ("127.0.0.1.nip.io", false), ("files.example.hk", false), ("10.0.0.5", false), ("[2001:db8::1]", false)])
+    func loopbackHosts(host: String, loopback: Bool) {
+        #expect(ShareOptions.isLoopback(host) == loopback)
+    }
+
     @Test("when the message cannot be written, the files shared for it are removed again")
     func writeFailureRemovesShares() throws {
         let scratch = try Scratch("gmail-draft.eml")

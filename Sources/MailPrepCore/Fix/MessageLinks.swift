@@ -42,9 +42,24 @@ public struct ShareOptions: Sendable {
         guard let baseURL else { return .missing }
         guard let url = URL(string: baseURL), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
               let host = url.host?.lowercased(), !host.isEmpty else { return .invalid(baseURL) }
-        let loopback = host == "localhost" || host.hasSuffix(".localhost") || host.hasPrefix("127.") || host == "::1"
-            || host == "[::1]" || host == "0.0.0.0"
-        return loopback ? .loopback(baseURL) : nil
+        return Self.isLoopback(host) ? .loopback(baseURL) : nil
+    }
+
+    /// `localhost` (and names below it), an address in 127.0.0.0/8, ::1, or the unspecified 0.0.0.0 and ::, judged
+    /// as addresses: `127.0.0.1.example.org` is a name like any other.
+    static func isLoopback(_ host: String) -> Bool {
+        let name = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        if name == "localhost" || name.hasSuffix(".localhost") { return true }
+        var v4 = in_addr()
+        if inet_pton(AF_INET, name, &v4) == 1 {
+            let address = UInt32(bigEndian: v4.s_addr)
+            return address >> 24 == 127 || address == 0
+        }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, name, &v6) == 1 {
+            return withUnsafeBytes(of: &v6) { bytes in bytes.dropLast().allSatisfy { $0 == 0 } && (bytes.last == 1 || bytes.last == 0) }
+        }
+        return false
     }
 
     /// The address of a shared file: base, token, file name percent-encoded.

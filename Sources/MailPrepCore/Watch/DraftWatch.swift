@@ -36,14 +36,19 @@ public final class DraftWatch {
     /// Checks every message already below the folders, once, in a folder check's order.
     public func checkAll(_ report: (Report) -> Void) {
         for root in watcher.roots {
+            // Unreadable drafts too: reported at the start as a folder check reports them.
             var order: [String] = []
-            var byFile: [String: [MessageLocation]] = [:]
-            for location in MessageFinder.messages(under: root, quoting: quoting) {
-                if byFile[location.path] == nil { order.append(location.path) }
-                byFile[location.path, default: []].append(location)
+            var byFile: [String: [MessageFinder.Found]] = [:]
+            for found in MessageFinder.found(under: root, quoting: quoting) {
+                let path = switch found {
+                case .message(let location): location.path
+                case .failed(let failure): failure.file
+                }
+                if byFile[path] == nil { order.append(path) }
+                byFile[path, default: []].append(found)
             }
             for path in order where WatchedFiles.isWatched(path: path) {
-                checkFile(path, found: (byFile[path] ?? []).map(MessageFinder.Found.message), report)
+                checkFile(path, found: byFile[path] ?? [], report)
             }
         }
     }

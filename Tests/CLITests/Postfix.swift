@@ -111,7 +111,14 @@ final class Postfix {
     /// The messages delivered so far, oldest first.
     var delivered: [Data] {
         let folder = root.appendingPathComponent("mail/inbox/new")
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
+        // In the order delivered: by the time each file was written, to the nanosecond. Postfix's Maildir names
+        // (seconds, then device and inode) sort two messages of the same second by inode, which is no order.
+        func written(_ name: String) -> (Int, Int, String) {
+            var info = stat()
+            guard stat(folder.appendingPathComponent(name).path, &info) == 0 else { return (0, 0, name) }
+            return (info.st_mtim.tv_sec, info.st_mtim.tv_nsec, name)
+        }
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).map(written).sorted { $0 < $1 }.map(\.2)
         return names.compactMap { FileManager.default.contents(atPath: folder.appendingPathComponent($0).path) }
     }
 
